@@ -1,0 +1,64 @@
+# Support Dojo — the two commands are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+# The ASGI server's frame limit: a 4000-character message is ~16 KB of JSON at worst.
+WS_MAX_SIZE ?= 65536
+
+.PHONY: run test worker beat lint fmt migrate seed serve bench clean check
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+migrate: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	@if ls scenarios/library/*.yaml >/dev/null 2>&1; then \
+		$(BIN)/python manage.py import_scenarios scenarios/library/*.yaml; fi
+	@if $(BIN)/python manage.py help load_achievements >/dev/null 2>&1; then \
+		$(BIN)/python manage.py load_achievements; fi
+	@$(BIN)/python manage.py create_demo_accounts || true
+
+## make run: install, migrate, load the library and demo accounts, serve HTTP + WebSocket.
+run: seed
+	@echo "Support Dojo on http://$(HOST):$(PORT)/  (demo@example.com / dojo-demo-pass)"
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) \
+		--ws-max-size $(WS_MAX_SIZE) --proxy-headers --lifespan off
+
+## make test: the whole suite (unit, integration; browser journeys when Chromium is present).
+test: $(VENV)/.dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make worker: a Celery worker (needs REDIS_URL); `make beat` runs the periodic sweeps.
+worker: $(VENV)/.runtime
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}
+
+beat: $(VENV)/.runtime
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: $(VENV)/.runtime
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

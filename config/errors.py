@@ -1,0 +1,35 @@
+"""The base of every domain error that services raise.
+
+Services never raise `Http404` or DRF exceptions; each interface (page, API, WebSocket) translates
+a `DomainError` itself. `status` is the HTTP status the API answers with and `code` the stable
+machine-readable name the WebSocket `error` frame and the API `details` carry.
+"""
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+    default_message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, **details):
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = "That is not possible in the current state."
+
+
+class LimitExceeded(DomainError):
+    status = 429
+    code = "limit_exceeded"
+    default_message = "Limit reached. Try again later."

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import views
+
+admin.site.site_header = "Support Dojo — authoring"
+admin.site.site_title = "Support Dojo admin"
+admin.site.index_title = "Scenarios, trainees and achievements"
+
+urlpatterns = [
+    path("", include("gamification.urls")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("profile/", include("accounts.urls")),
+    path("scenarios/", include("scenarios.urls")),
+    path("sessions/", include("sessions_app.urls")),
+    path("performance/", include("performance.urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error
+
+if settings.DEBUG:
+    urlpatterns.append(path("__errors__/500", views.trigger_error))

@@ -1,0 +1,31 @@
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from config.groups import user_group
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    """Pushes a trainee's events (`session.scored`, `xp.awarded`, `level.up`,
+    `achievement.unlocked`) to every page they have open, across processes via the layer."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        # The stream is one-way; a client "ping" keeps proxies from closing an idle socket.
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def notify(self, event):
+        await self.send_json(event["payload"])

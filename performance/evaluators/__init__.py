@@ -1,0 +1,1 @@
+"""Built-in evaluators; each module registers its classes with `performance.registry`."""

@@ -1,0 +1,115 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class SessionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SCORING = "scoring", "Scoring"
+    SCORED = "scored", "Scored"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class SessionOutcome(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    ESCALATED = "escalated", "Escalated"
+    ENDED = "ended", "Ended by the trainee"
+
+
+class UserSession(models.Model):
+    """One attempt of a trainee at a scenario, from the opening message to the report.
+
+    `scenario_snapshot` freezes the scenario document at start: the customer engine and the
+    scoring use it, so an author editing the scenario mid-attempt changes nothing for the trainee.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_sessions"
+    )
+    # PROTECT: a scenario with attempts is deactivated, never deleted, or reports would break.
+    scenario = models.ForeignKey(
+        "scenarios.Scenario", on_delete=models.PROTECT, related_name="sessions"
+    )
+    status = models.CharField(
+        max_length=16, choices=SessionStatus.choices, default=SessionStatus.ACTIVE
+    )
+    outcome = models.CharField(max_length=16, choices=SessionOutcome.choices, blank=True)
+    is_preview = models.BooleanField(
+        default=False, help_text="Started by staff to try a scenario; never counts toward XP."
+    )
+    engine = models.CharField(max_length=32, default="offline")
+    engine_state = models.JSONField(default=dict, blank=True)
+    scenario_snapshot = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    xp_awarded = models.PositiveIntegerField(default=0)
+    feedback = models.JSONField(default=dict, blank=True)
+    tokens_used = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["user", "-started_at"], name="session_user_recent_idx"),
+            models.Index(fields=["user", "scenario", "status"], name="session_user_scenario_idx"),
+            models.Index(fields=["status", "last_activity_at"], name="session_status_idle_idx"),
+            models.Index(fields=["status", "-scored_at"], name="session_scored_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=100), name="session_score_0_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.scenario} · {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SessionStatus.ACTIVE
+
+    @property
+    def duration_seconds(self) -> int:
+        end = self.ended_at or timezone.now()
+        return max(0, int((end - self.started_at).total_seconds()))
+
+
+class MessageRole(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    AGENT = "agent", "Agent"
+    SYSTEM = "system", "System"
+
+
+class ChatMessage(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(UserSession, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField()
+    role = models.CharField(max_length=16, choices=MessageRole.choices)
+    content = models.TextField()
+    # Set by the client for agent messages: resending after a reconnect stores nothing twice.
+    client_id = models.UUIDField(null=True, blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="message_unique_seq"),
+            models.UniqueConstraint(
+                fields=["session", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_unique_client_id",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.role}: {self.content[:40]}"
