@@ -4,4 +4,5 @@ from gamification import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("leaderboard/", views.leaderboard_page, name="leaderboard"),
 ]

@@ -1,8 +1,44 @@
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+
+from gamification.selectors import (
+    LEADERBOARD_DEFAULT_LIMIT,
+    PERIOD_ALL,
+    PERIOD_WEEK,
+    PERIODS,
+    dashboard_for_user,
+    leaderboard,
+)
+
+LEADERBOARD_PAGE_LIMIT = 25
 
 
 def dashboard(request):
     """The trainee's home; a landing page for visitors who are not signed in."""
     if not request.user.is_authenticated:
         return render(request, "landing.html")
-    return render(request, "gamification/dashboard.html", {"user": request.user})
+    data = dashboard_for_user(user=request.user)
+    return render(request, "gamification/dashboard.html", {"dashboard": data})
+
+
+@login_required
+def leaderboard_page(request):
+    period = request.GET.get("period", PERIOD_ALL)
+    if period not in PERIODS:
+        period = PERIOD_ALL
+    try:
+        limit = int(request.GET.get("limit", LEADERBOARD_PAGE_LIMIT))
+    except ValueError:
+        limit = LEADERBOARD_DEFAULT_LIMIT
+    board = leaderboard(period=period, limit=limit, viewer=request.user)
+    viewer_in_top = any(entry.is_viewer for entry in board.entries)
+    return render(
+        request,
+        "gamification/leaderboard.html",
+        {
+            "board": board,
+            "viewer_in_top": viewer_in_top,
+            "PERIOD_ALL": PERIOD_ALL,
+            "PERIOD_WEEK": PERIOD_WEEK,
+        },
+    )

@@ -32,6 +32,30 @@
     }
   }
 
+  // Level-up celebration: a card with sparks (CSS in gamification.css; reduced motion shows
+  // the card without animation). Decorative: the toast already announces the level.
+  function celebrate(level) {
+    const overlay = document.createElement("div");
+    overlay.className = "levelup";
+    overlay.setAttribute("aria-hidden", "true");
+    const card = document.createElement("div");
+    card.className = "levelup-card";
+    const title = document.createElement("strong");
+    title.textContent = "Level " + level;
+    const line = document.createElement("span");
+    line.textContent = "Level up! Keep going.";
+    card.append(title, line);
+    for (let i = 0; i < 8; i++) {
+      const spark = document.createElement("i");
+      spark.className = "levelup-spark";
+      overlay.appendChild(spark);
+    }
+    overlay.appendChild(card);
+    document.body.appendChild(overlay);
+    setTimeout(() => overlay.remove(), 3000);
+  }
+  window.dojoCelebrate = celebrate;
+
   let retry = 0;
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -43,6 +67,8 @@
       document.dispatchEvent(new CustomEvent("dojo:notification", { detail: event }));
       if (event.type === "level.up") {
         document.querySelectorAll("[data-level-chip]").forEach((chip) => { chip.textContent = "Lv " + event.level; });
+        document.querySelectorAll("[data-level-title]").forEach((el) => { el.textContent = "Level " + event.level; });
+        celebrate(event.level);
       }
       const text = describe(event);
       if (text) toast(text[0], text[1], text[2]);

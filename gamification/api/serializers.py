@@ -1,0 +1,40 @@
+from rest_framework import serializers
+
+from gamification.selectors import (
+    LEADERBOARD_DEFAULT_LIMIT,
+    LEADERBOARD_MAX_LIMIT,
+    PERIOD_ALL,
+    PERIODS,
+)
+
+
+class LeaderboardQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=PERIODS, default=PERIOD_ALL)
+    limit = serializers.IntegerField(min_value=1, default=LEADERBOARD_DEFAULT_LIMIT)
+
+    def validate_limit(self, value):
+        # Asking for more than the maximum is not an error: the caller gets the maximum.
+        return min(value, LEADERBOARD_MAX_LIMIT)
+
+
+class LeaderboardEntrySerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    user_id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    level = serializers.IntegerField()
+    xp = serializers.IntegerField(help_text="XP in the period (all time, or this ISO week).")
+    total_xp = serializers.IntegerField()
+    is_me = serializers.BooleanField(source="is_viewer")
+
+
+class AchievementSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    icon = serializers.CharField()
+    bonus_xp = serializers.IntegerField()
+    unlocked = serializers.SerializerMethodField()
+    unlocked_at = serializers.DateTimeField(allow_null=True)
+
+    def get_unlocked(self, obj) -> bool:
+        return obj.unlocked_at is not None

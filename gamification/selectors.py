@@ -1,0 +1,253 @@
+"""Reads for gamification: streaks, the leaderboard, the achievements gallery, the dashboard."""
+
+import datetime as dt
+import itertools
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, Rank, RowNumber, TruncDate
+from django.utils import timezone
+
+from accounts.models import User
+from gamification.models import Achievement, UserAchievement
+
+PERIOD_ALL = "all"
+PERIOD_WEEK = "week"
+PERIODS = (PERIOD_ALL, PERIOD_WEEK)
+LEADERBOARD_DEFAULT_LIMIT = 10
+LEADERBOARD_MAX_LIMIT = 100
+
+
+# --- Streaks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Streak:
+    current: int
+    best: int
+    last_day: dt.date | None = None
+
+
+def user_zone(user) -> zoneinfo.ZoneInfo:
+    """The trainee's own time zone; an unknown name (edited in the database) falls back to UTC."""
+    try:
+        return zoneinfo.ZoneInfo(user.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def practice_moment():
+    """When a session counts as practised: the moment it was scored (or, for rows scored
+    before `scored_at` existed, when it ended or started)."""
+    return Coalesce("scored_at", "ended_at", "started_at")
+
+
+def streak_from_days(days: Iterable[dt.date], *, today: dt.date) -> Streak:
+    """Runs of consecutive local days. The current run still counts until the trainee's
+    `today` is over: a run that ended yesterday is current, one that ended earlier is broken."""
+    ordered = sorted(set(days))
+    if not ordered:
+        return Streak(current=0, best=0)
+    best = run = 1
+    for previous, day in itertools.pairwise(ordered):
+        run = run + 1 if (day - previous).days == 1 else 1
+        best = max(best, run)
+    last = ordered[-1]
+    current = run if (today - last).days <= 1 else 0
+    return Streak(current=current, best=best, last_day=last)
+
+
+def streak_for_user(*, user, now: dt.datetime | None = None) -> Streak:
+    """Current and best streak of days with a scored, non-preview session, in the user's zone.
+    One query: the database turns each moment into a local date (DST-aware on both backends)."""
+    from sessions_app.models import SessionStatus
+
+    zone = user_zone(user)
+    days = (
+        user.training_sessions.filter(status=SessionStatus.SCORED, is_preview=False)
+        .annotate(day=TruncDate(practice_moment(), tzinfo=zone))
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    today = (now or timezone.now()).astimezone(zone).date()
+    return streak_from_days(days, today=today)
+
+
+# --- Leaderboard ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    rank: int
+    user_id: int
+    display_name: str
+    level: int
+    xp: int
+    total_xp: int
+    is_viewer: bool
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    period: str
+    limit: int
+    total: int
+    entries: list[LeaderboardEntry]
+    me: LeaderboardEntry | None
+    since: dt.datetime | None
+
+
+def iso_week_start(now: dt.datetime) -> dt.datetime:
+    """Monday 00:00 UTC of the ISO week that contains `now`."""
+    day = now.astimezone(dt.UTC).date()
+    monday = day - dt.timedelta(days=day.weekday())
+    return dt.datetime.combine(monday, dt.time.min, tzinfo=dt.UTC)
+
+
+def leaderboard(
+    *, period: str, limit: int, viewer=None, now: dt.datetime | None = None
+) -> Leaderboard:
+    """The top `limit` trainees and the viewer's own row, in ONE query.
+
+    RANK() gives tied trainees the same rank; ROW_NUMBER() cuts the top N without splitting
+    the result in two queries, and COUNT(*) OVER () gives the total. Filtering on the window
+    annotations makes Django wrap the ranked query in a subquery, so the viewer keeps their
+    real rank even when outside the top N. Staff (content authors) are not ranked.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"Unknown leaderboard period {period!r}.")
+    limit = max(1, min(int(limit), LEADERBOARD_MAX_LIMIT))
+    users = User.objects.filter(is_active=True, is_staff=False)
+    since = None
+    if period == PERIOD_WEEK:
+        since = iso_week_start(now or timezone.now())
+        until = since + dt.timedelta(days=7)
+        users = users.annotate(
+            score=Coalesce(
+                Sum(
+                    "xp_transactions__amount",
+                    filter=Q(
+                        xp_transactions__created_at__gte=since,
+                        xp_transactions__created_at__lt=until,
+                    ),
+                ),
+                Value(0),
+                output_field=IntegerField(),
+            )
+        ).filter(score__gt=0)
+    else:
+        users = users.annotate(score=F("xp"))
+
+    ranked = users.annotate(
+        rank=Window(Rank(), order_by=F("score").desc()),
+        position=Window(RowNumber(), order_by=[F("score").desc(), F("id").asc()]),
+        total=Window(Count("id")),
+    )
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    wanted = Q(position__lte=limit)
+    if viewer_id is not None:
+        wanted |= Q(pk=viewer_id)
+    rows = (
+        ranked.filter(wanted)
+        .order_by("position")
+        .values("id", "first_name", "last_name", "email", "level", "xp", "score", "rank", "total")
+    )
+
+    entries: list[LeaderboardEntry] = []
+    me = None
+    total = 0
+    for row in rows:
+        total = row["total"]
+        entry = LeaderboardEntry(
+            rank=row["rank"],
+            user_id=row["id"],
+            display_name=_display_name(row),
+            level=row["level"],
+            xp=row["score"],
+            total_xp=row["xp"],
+            is_viewer=row["id"] == viewer_id,
+        )
+        if entry.is_viewer:
+            me = entry
+        if len(entries) < limit:
+            entries.append(entry)
+    return Leaderboard(period=period, limit=limit, total=total, entries=entries, me=me, since=since)
+
+
+def _display_name(row: dict) -> str:
+    # Mirrors User.display_name without building model instances for every row.
+    full = f"{row['first_name']} {row['last_name']}".strip()
+    return full or row["email"].split("@", 1)[0]
+
+
+# --- Achievements --------------------------------------------------------------------------
+
+
+def achievements_for_user(*, user):
+    """Every active achievement with `unlocked_at` (None while locked), in one query."""
+    unlocked = UserAchievement.objects.filter(user=user, achievement=OuterRef("pk")).values(
+        "unlocked_at"
+    )[:1]
+    return Achievement.objects.filter(is_active=True).annotate(
+        unlocked_at=Subquery(unlocked)
+        if user.is_authenticated
+        else Value(None, output_field=DateTimeField())
+    )
+
+
+def recent_achievements_for_user(*, user, limit: int = 3):
+    return list(
+        UserAchievement.objects.filter(user=user, achievement__is_active=True)
+        .select_related("achievement")
+        .order_by("-unlocked_at")[:limit]
+    )
+
+
+def recent_sessions_for_user(*, user, limit: int = 5):
+    return list(user.training_sessions.select_related("scenario").order_by("-started_at")[:limit])
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    streak: Streak
+    recommended: object | None
+    recent_sessions: list
+    recent_achievements: list
+    achievements: list
+    unlocked_count: int
+
+
+def recommended_scenario_for_user(*, user):
+    """The scenarios app's pick for this trainee; the dashboard works without one."""
+    from scenarios import selectors as scenario_selectors
+
+    pick = getattr(scenario_selectors, "recommended_next_scenario", None)
+    if pick is None:
+        return None
+    return pick(user=user)
+
+
+def dashboard_for_user(*, user, now: dt.datetime | None = None) -> Dashboard:
+    """Everything the dashboard shows, in a fixed number of queries whatever the history."""
+    gallery = list(achievements_for_user(user=user))
+    return Dashboard(
+        streak=streak_for_user(user=user, now=now),
+        recommended=recommended_scenario_for_user(user=user),
+        recent_sessions=recent_sessions_for_user(user=user),
+        recent_achievements=recent_achievements_for_user(user=user),
+        achievements=gallery,
+        unlocked_count=sum(1 for a in gallery if a.unlocked_at is not None),
+    )

@@ -1,0 +1,43 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from sessions_app.models import SessionStatus
+from tests.factories import ScenarioFactory, UserSessionFactory
+
+
+def make_scored(
+    *,
+    user,
+    scenario=None,
+    score=80,
+    passed=None,
+    at=None,
+    outcome="resolved",
+    minutes=5,
+    preview=False,
+    **extra,
+):
+    """A session already scored at `at` (default now), lasting `minutes`."""
+    scenario = scenario or ScenarioFactory()
+    at = at or timezone.now()
+    started = at - dt.timedelta(minutes=minutes)
+    return UserSessionFactory(
+        user=user,
+        scenario=scenario,
+        status=SessionStatus.SCORED,
+        score=score,
+        passed=score >= 70 if passed is None else passed,
+        outcome=outcome,
+        is_preview=preview,
+        started_at=started,
+        ended_at=at,
+        scored_at=at,
+        **extra,
+    )
+
+
+@pytest.fixture
+def scored():
+    return make_scored
