@@ -1,39 +1,59 @@
-"""Reads about scenarios and a trainee's progress through them."""
+"""Reads about scenarios and a trainee's progress through them.
 
-from django.db.models import Exists, OuterRef
+Progress is computed for a whole list in a constant number of queries: one annotated query for
+the scenarios (attempts, best score, passed), one prefetch of prerequisites and one for the set of
+scenarios the trainee has passed, from which every lock is worked out in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 
 from scenarios.exceptions import ScenarioNotFound
-from scenarios.models import Scenario
+from scenarios.models import DIFFICULTY_ORDER, Scenario
+
+
+def _passed_sessions(*, user):
+    from sessions_app.models import SessionStatus, UserSession
+
+    return UserSession.objects.filter(
+        user=user, status=SessionStatus.SCORED, passed=True, is_preview=False
+    )
 
 
 def completed_scenario_ids(*, user) -> set[int]:
     """Scenarios the trainee has passed at least once (previews never count)."""
-    from sessions_app.models import SessionStatus, UserSession
-
     if not user.is_authenticated:
         return set()
-    return set(
-        UserSession.objects.filter(
-            user=user, status=SessionStatus.SCORED, passed=True, is_preview=False
-        )
-        .values_list("scenario_id", flat=True)
-        .distinct()
-    )
+    return set(_passed_sessions(user=user).values_list("scenario_id", flat=True).distinct())
 
 
 def missing_prerequisites(*, user, scenario: Scenario) -> list[Scenario]:
-    """The prerequisites of `scenario` the trainee has not passed yet, in title order."""
-    from sessions_app.models import SessionStatus, UserSession
+    """The active prerequisites of `scenario` the trainee has not passed yet, in title order.
 
-    passed = UserSession.objects.filter(
-        user=user,
-        scenario=OuterRef("pk"),
-        status=SessionStatus.SCORED,
-        passed=True,
-        is_preview=False,
-    )
+    A deactivated prerequisite no longer locks anything: trainees cannot play it, so it must not
+    hold back the scenarios that build on it.
+    """
+    passed = _passed_sessions(user=user).filter(scenario=OuterRef("pk"))
     return list(
-        scenario.prerequisites.annotate(done=Exists(passed)).filter(done=False).order_by("title")
+        scenario.prerequisites.active()
+        .annotate(done=Exists(passed))
+        .filter(done=False)
+        .order_by("title")
     )
 
 
@@ -42,3 +62,208 @@ def scenario_get_active(*, slug: str) -> Scenario:
         return Scenario.objects.active().get(slug=slug)
     except Scenario.DoesNotExist:
         raise ScenarioNotFound() from None
+
+
+def prerequisite_graph() -> dict[str, list[str]]:
+    """Every scenario's prerequisite slugs, `slug -> [slugs]`, in two queries."""
+    slugs = Scenario.objects.values_list("slug", flat=True)
+    graph: dict[str, list[str]] = {slug: [] for slug in slugs}
+    through = Scenario.prerequisites.through.objects.values_list(
+        "from_scenario__slug", "to_scenario__slug"
+    )
+    for slug, prerequisite in through:
+        graph[slug].append(prerequisite)
+    return graph
+
+
+def scenario_documents(*, slugs: list[str] | None = None) -> list[dict]:
+    """Scenarios in the file format, easiest first, then by slug (a stable export order).
+
+    Raises ScenarioNotFound naming any slug that does not exist.
+    """
+    queryset = Scenario.objects.prefetch_related(
+        Prefetch("prerequisites", queryset=Scenario.objects.only("id", "slug"))
+    )
+    if slugs:
+        queryset = queryset.filter(slug__in=slugs)
+    scenarios = list(queryset)
+    if slugs:
+        unknown = sorted(set(slugs) - {scenario.slug for scenario in scenarios})
+        if unknown:
+            raise ScenarioNotFound("No scenario with the slug " + ", ".join(unknown) + ".")
+    scenarios.sort(key=lambda s: (s.difficulty_rank, s.slug))
+    return [scenario.to_document() for scenario in scenarios]
+
+
+# --- Progress --------------------------------------------------------------------------------
+
+
+@dataclass
+class ScenarioProgress:
+    attempts: int = 0
+    best_score: int | None = None
+    completed: bool = False
+    missing_prerequisites: list[Scenario] = field(default_factory=list)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.missing_prerequisites)
+
+    @property
+    def missing_prerequisite_slugs(self) -> list[str]:
+        return [scenario.slug for scenario in self.missing_prerequisites]
+
+
+def _difficulty_rank():
+    return Case(
+        *[When(difficulty=value, then=Value(rank)) for value, rank in DIFFICULTY_ORDER.items()],
+        default=Value(len(DIFFICULTY_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+def _with_progress_annotations(queryset, *, user):
+    """Per-user attempts, best score and completion, as aggregates over the sessions join."""
+    from sessions_app.models import SessionStatus
+
+    if not user.is_authenticated:
+        return queryset.annotate(
+            attempts=Value(0, output_field=IntegerField()),
+            best_score=Value(None, output_field=IntegerField()),
+            completed=Value(False),
+        )
+    mine = Q(sessions__user=user, sessions__is_preview=False)
+    scored = mine & Q(sessions__status=SessionStatus.SCORED)
+    return queryset.annotate(
+        attempts=Count("sessions", filter=mine),
+        best_score=Max("sessions__score", filter=scored),
+        completed=Exists(_passed_sessions(user=user).filter(scenario=OuterRef("pk"))),
+    )
+
+
+def _attach_progress(scenarios: list[Scenario], *, completed_ids: set[int]) -> list[Scenario]:
+    for scenario in scenarios:
+        missing = [
+            prerequisite
+            for prerequisite in scenario.prerequisites.all()
+            if prerequisite.is_active and prerequisite.id not in completed_ids
+        ]
+        scenario.progress = ScenarioProgress(
+            attempts=scenario.attempts,
+            best_score=scenario.best_score,
+            completed=bool(scenario.completed),
+            missing_prerequisites=sorted(missing, key=lambda s: s.title),
+        )
+    return scenarios
+
+
+def _progress_queryset(*, user):
+    prerequisites = Scenario.objects.only("id", "slug", "title", "is_active").order_by("title")
+    return _with_progress_annotations(
+        Scenario.objects.active()
+        .annotate(difficulty_order=_difficulty_rank())
+        .prefetch_related(Prefetch("prerequisites", queryset=prerequisites)),
+        user=user,
+    ).order_by("difficulty_order", "title", "id")
+
+
+def scenario_list_with_progress(
+    *,
+    user,
+    difficulty: str | None = None,
+    completed: bool | None = None,
+    category: str | None = None,
+    search: str | None = None,
+) -> list[Scenario]:
+    """Active scenarios, easiest first, each with `.progress` for `user`. Three queries."""
+    queryset = _progress_queryset(user=user)
+    if difficulty:
+        queryset = queryset.filter(difficulty=difficulty)
+    if category:
+        queryset = queryset.filter(category=category)
+    if search:
+        queryset = queryset.filter(
+            Q(title__icontains=search)
+            | Q(description__icontains=search)
+            | Q(category__icontains=search)
+            | Q(slug__icontains=search)
+        )
+    if completed is not None:
+        queryset = queryset.filter(completed=completed)
+    return _attach_progress(list(queryset), completed_ids=completed_scenario_ids(user=user))
+
+
+def scenario_get_with_progress(*, user, slug: str) -> Scenario:
+    """One active scenario with `.progress`; ScenarioNotFound if inactive or unknown."""
+    scenarios = list(_progress_queryset(user=user).filter(slug=slug))
+    if not scenarios:
+        raise ScenarioNotFound()
+    return _attach_progress(scenarios, completed_ids=completed_scenario_ids(user=user))[0]
+
+
+def scenario_categories(scenarios: list[Scenario]) -> list[str]:
+    return sorted({scenario.category for scenario in scenarios if scenario.category})
+
+
+# --- Recommendation --------------------------------------------------------------------------
+
+
+def criterion_averages(*, user) -> dict[str, float]:
+    """The trainee's average score per criterion over real (non-preview) sessions."""
+    from performance.models import PerformanceMetric
+
+    if not user.is_authenticated:
+        return {}
+    rows = (
+        PerformanceMetric.objects.filter(user=user, session__is_preview=False)
+        .values("criterion")
+        .annotate(average=Avg("score"))
+        .order_by()
+    )
+    return {row["criterion"]: float(row["average"]) for row in rows}
+
+
+def _criterion_share(scenario: Scenario, criterion: str) -> float:
+    """How much of the scenario's score rests on `criterion` (weights are normalised)."""
+    weights = {c.get("key"): float(c.get("weight") or 0) for c in scenario.criteria}
+    total = sum(weights.values())
+    return weights.get(criterion, 0.0) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    criterion: str | None
+    average_score: float | None
+
+    @property
+    def reason(self) -> str:
+        if self.criterion is None:
+            return "The easiest scenario you have not completed yet."
+        label = self.criterion.replace("_", " ")
+        return f"Trains {label}, your weakest criterion so far (average {self.average_score:.0f})."
+
+
+def recommended_next_scenario(*, user, scenarios: list[Scenario] | None = None):
+    """The unlocked, uncompleted scenario that best trains the trainee's weakest criterion.
+
+    Criteria are tried from the weakest up; among scenarios that score a criterion, the one that
+    weights it most wins (then the easiest). With no history, or when nothing trains a weak
+    criterion, the easiest unlocked uncompleted scenario. None when nothing is left to do.
+    The chosen scenario carries `.recommendation` (a Recommendation, with a human `reason`).
+    Pass `scenarios` (from `scenario_list_with_progress`, unfiltered) to save the queries.
+    """
+    if scenarios is None:
+        scenarios = scenario_list_with_progress(user=user)
+    candidates = [s for s in scenarios if not s.progress.locked and not s.progress.completed]
+    if not candidates:
+        return None
+    by_ease = sorted(candidates, key=lambda s: (s.difficulty_rank, s.title, s.id))
+    averages = criterion_averages(user=user)
+    for criterion, average in sorted(averages.items(), key=lambda item: (item[1], item[0])):
+        best = max(by_ease, key=lambda s: _criterion_share(s, criterion))
+        if _criterion_share(best, criterion) > 0:
+            best.recommendation = Recommendation(criterion, average)
+            return best
+    easiest = by_ease[0]
+    easiest.recommendation = Recommendation(None, None)
+    return easiest

@@ -296,3 +296,38 @@ def find_prerequisite_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             if cycle:
                 return cycle
     return None
+
+
+def find_prerequisite_problems(
+    prerequisites_by_slug: dict[str, list[str]],
+    *,
+    known_slugs: set[str],
+    checked_slugs: set[str] | None = None,
+) -> dict[str, list[Problem]]:
+    """Unknown prerequisite slugs and cycles, per scenario slug.
+
+    `prerequisites_by_slug` is the whole graph as it will be once saved (existing scenarios
+    merged with the incoming ones), so that a cycle through an unchanged scenario is found too.
+    Problems are reported on `checked_slugs` (the scenarios being saved; default: all), and a
+    cycle on the first of them it passes through.
+    """
+    checked = set(prerequisites_by_slug) if checked_slugs is None else checked_slugs
+    problems: dict[str, list[Problem]] = {}
+    for slug, prerequisites in prerequisites_by_slug.items():
+        if slug not in checked:
+            continue
+        for index, prerequisite in enumerate(prerequisites):
+            if prerequisite not in known_slugs:
+                problems.setdefault(slug, []).append(
+                    Problem(
+                        f"prerequisites[{index}]",
+                        f"“{prerequisite}” is not the slug of any scenario",
+                    )
+                )
+    cycle = find_prerequisite_cycle({s: set(p) for s, p in prerequisites_by_slug.items()})
+    if cycle:
+        owner = next((slug for slug in cycle if slug in checked), cycle[0])
+        problems.setdefault(owner, []).append(
+            Problem("prerequisites", "prerequisites form a cycle: " + " → ".join(cycle))
+        )
+    return problems
