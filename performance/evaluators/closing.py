@@ -1,0 +1,81 @@
+"""Closing: the last replies check for anything else, thank the customer and sign off."""
+
+from performance.evaluators.base import (
+    CriterionResult,
+    Evaluator,
+    Transcript,
+    any_pattern,
+    first_match,
+)
+from performance.registry import register
+
+CHECK_IN_RE = any_pattern(
+    [
+        r"\banything else\b",
+        r"\bis there (?:anything|something) (?:else|more)\b",
+        r"\b(?:any|other) (?:other )?questions\b",
+        r"\bcan i help (?:you )?with anything\b",
+        r"\bfeel free to (?:reach out|contact|get in touch|come back|write|message)\b",
+        r"\bdon'?t hesitate to\b",
+        r"\blet (?:me|us) know if\b",
+    ]
+)
+FAREWELL_RE = any_pattern(
+    [
+        r"\bthanks? (?:you )?(?:so much |very much )?for (?:contacting|reaching out|your patience|"
+        r"getting in touch|your time|calling|choosing|bearing with)\b",
+        r"\bhave a (?:great|good|nice|lovely|wonderful) (?:day|evening|weekend|one|afternoon)\b",
+        r"\btake care\b",
+        r"\b(?:good)?bye\b",
+        r"\b(?:glad|happy|pleased) (?:i|we) could help\b",
+        r"\benjoy your\b",
+        r"\ball the best\b",
+    ]
+)
+RECAP_RE = any_pattern(
+    [
+        r"\bto (?:recap|sum up|summari[sz]e)\b",
+        r"\bin summary\b",
+        r"\bglad (?:it'?s|that'?s|everything is) (?:working|sorted|fixed|back)\b",
+        r"\b(?:should|is) (?:now )?(?:be )?(?:working|sorted|fixed|back)\b",
+        r"\bif (?:it|this|the problem|the issue) (?:happens|comes back|returns)\b",
+        r"\bgreat to hear\b",
+    ]
+)
+
+
+@register("closing")
+class ClosingEvaluator(Evaluator):
+    label = "Closing"
+    generic_tip = "End by checking for anything else, thanking the customer and signing off."
+
+    def evaluate(self, transcript: Transcript) -> CriterionResult:
+        if not transcript.agent:
+            return CriterionResult(0, "The agent never replied.")
+        last = transcript.agent[-2:]
+        evidence, parts = [], []
+        score = 0
+        for pattern, points, label in (
+            (CHECK_IN_RE, 40, "checked for anything else"),
+            (FAREWELL_RE, 40, "thanked the customer and signed off"),
+            (RECAP_RE, 20, "confirmed the outcome"),
+        ):
+            found = first_match(reversed(last), pattern)
+            if found:
+                score += points
+                evidence.append(found)
+                parts.append(label)
+        if parts:
+            rationale = "The close " + ", ".join(parts) + "."
+        else:
+            rationale = "The conversation ended without a closing."
+        tip = ""
+        if score < 80:
+            final = transcript.agent[-1].content.strip()
+            tip = (
+                f"Your last reply was “{final[:60]}”; close with “Is there anything else I can "
+                "help with? Thanks for reaching out — have a great day.”"
+            )
+        if not evidence:
+            evidence.append(transcript.agent[-1].evidence())
+        return CriterionResult(score, rationale, evidence, tip)
