@@ -1,5 +1,6 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.security import socket_must_close
 from config.groups import user_group
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -29,3 +30,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notify(self, event):
         await self.send_json(event["payload"])
+
+    async def force_disconnect(self, event):
+        """The trainee was deactivated or signed out elsewhere (accounts.services)."""
+        if socket_must_close(self.scope, event):
+            await self.close(code=CLOSE_UNAUTHENTICATED)

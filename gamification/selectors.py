@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce, Rank, RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from gamification.models import Achievement, UserAchievement
+from gamification.models import Achievement, UserAchievement, XPTransaction
 
 PERIOD_ALL = "all"
 PERIOD_WEEK = "week"
@@ -135,18 +135,19 @@ def leaderboard(
     if period == PERIOD_WEEK:
         since = iso_week_start(now or timezone.now())
         until = since + dt.timedelta(days=7)
-        users = users.annotate(
-            score=Coalesce(
-                Sum(
-                    "xp_transactions__amount",
-                    filter=Q(
-                        xp_transactions__created_at__gte=since,
-                        xp_transactions__created_at__lt=until,
-                    ),
-                ),
-                Value(0),
-                output_field=IntegerField(),
+        # A correlated subquery rather than JOIN + GROUP BY: the outer query stays
+        # unaggregated, which is what lets the viewer's row be OR-ed into the window filter.
+        week_xp = (
+            XPTransaction.objects.filter(
+                user=OuterRef("pk"), created_at__gte=since, created_at__lt=until
             )
+            .order_by()
+            .values("user")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        users = users.annotate(
+            score=Coalesce(Subquery(week_xp), Value(0), output_field=IntegerField())
         ).filter(score__gt=0)
     else:
         users = users.annotate(score=F("xp"))
@@ -163,7 +164,18 @@ def leaderboard(
     rows = (
         ranked.filter(wanted)
         .order_by("position")
-        .values("id", "first_name", "last_name", "email", "level", "xp", "score", "rank", "total")
+        .values(
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "level",
+            "xp",
+            "score",
+            "rank",
+            "position",
+            "total",
+        )
     )
 
     entries: list[LeaderboardEntry] = []
