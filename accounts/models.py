@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.timezone import now
 
 XP_PER_LEVEL = 100
@@ -63,6 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         default=False, help_text="Content authors: may use the Django admin."
     )
+    # Bumped to end every session at once (logout, "log out other devices", deactivation):
+    # it is part of the session auth hash that Django checks on each request and WebSocket.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,6 +82,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash covers only the password; epoch 0 keeps that exact value so that
+        # sessions from before the epoch existed stay valid.
+        payload = (
+            self.password if not self.session_epoch else f"{self.password}|{self.session_epoch}"
+        )
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            payload,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def clean(self):
         super().clean()

@@ -1,6 +1,18 @@
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+from django.contrib.auth import update_session_auth_hash
+from django.db import transaction
+from django.db.models import F
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.security import session_fingerprint
+from config.groups import user_group
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ("first_name", "last_name", "timezone")
 
@@ -28,3 +40,49 @@ def api_token_issue(*, user: User) -> Token:
 def api_token_revoke(*, user: User) -> bool:
     deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+def user_sessions_end(*, user: User, keep_request=None, reason: str = "signed_out") -> None:
+    """End every browser session and open WebSocket of `user`, except the session of
+    `keep_request` when given (the page that asked). Sessions on any engine die because the
+    epoch is part of their auth hash; sockets are told through the user's channel group.
+    """
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    keep = []
+    if keep_request is not None:
+        # The open sockets of this browser still carry the key from before the rotation.
+        keep.append(session_fingerprint(keep_request.session.session_key))
+        update_session_auth_hash(keep_request, user)
+        keep.append(session_fingerprint(keep_request.session.session_key))
+    event = {"type": "force.disconnect", "reason": reason, "keep_sessions": [k for k in keep if k]}
+    transaction.on_commit(lambda: _send_to_user_sockets(user.pk, event))
+
+
+def _send_to_user_sockets(user_id, event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_group(user_id), event)
+    except ChannelFull:
+        # A socket whose buffer is full is not reading; its next reconnect fails the hash check.
+        logger.warning("force.disconnect dropped: channel full", extra={"user_id": user_id})
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Lock a trainee out everywhere now: pages, API tokens and open WebSockets."""
+    user.is_active = False
+    user.save(update_fields=["is_active", "updated_at"])
+    Token.objects.filter(user=user).delete()
+    user_sessions_end(user=user, reason="deactivated")
+
+
+@transaction.atomic
+def user_password_changed(*, user: User, request=None) -> None:
+    """After a password change or reset nothing opened with the old password may stay open:
+    other sessions, sockets and the API token (a script can ask for a new one)."""
+    Token.objects.filter(user=user).delete()
+    keep_request = request if request is not None and request.user == user else None
+    user_sessions_end(user=user, keep_request=keep_request, reason="password_changed")

@@ -5,7 +5,12 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from accounts.forms import ProfileForm
-from accounts.services import api_token_issue, api_token_revoke, user_update_profile
+from accounts.services import (
+    api_token_issue,
+    api_token_revoke,
+    user_sessions_end,
+    user_update_profile,
+)
 
 
 @login_required
@@ -43,4 +48,12 @@ def token_revoke(request):
         messages.success(request, "Your API token has been revoked. Scripts using it stop now.")
     else:
         messages.info(request, "You had no API token.")
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def sessions_end_others(request):
+    user_sessions_end(user=request.user, keep_request=request, reason="signed_out")
+    messages.success(request, "You are signed out on every other device and browser.")
     return redirect("profile")

@@ -5,6 +5,7 @@ in-memory channel layer, eager Celery). `DATABASE_URL` and `REDIS_URL` switch on
 infrastructure; production (`DJANGO_DEBUG=false`) refuses to start without a secret key.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "axes",
     "accounts",
     "scenarios",
     "sessions_app",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "config.middleware.UserTimezoneMiddleware",
+    # Last, as axes asks: it turns a lockout flagged during authentication into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -157,6 +161,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Auth and accounts ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out (email, IP) pair before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -165,6 +171,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Argon2 for new and re-hashed passwords; the others stay so that older hashes still verify
+# (and are upgraded to Argon2 on the next successful login).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
@@ -177,6 +191,24 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Brute force, in two layers that never let a stranger lock a trainee out from elsewhere:
+# allauth counts failures per client IP only (its default per-email limit would let anyone
+# block any account), and axes locks one (email, IP) pair after AXES_FAILURE_LIMIT failures —
+# on the allauth login, the admin login and the API token endpoint alike. Both keep their
+# state in shared stores (axes in the database, allauth in the cache: Redis when configured).
+ACCOUNT_RATE_LIMITS = {
+    "login": env.str("RATE_LIMIT_LOGIN", default="30/m/ip"),
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="20/5m/ip"),
+}
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The three login forms name the email differently (allauth `login`, admin `username`, API
+# `email`); one callable reads whichever is there, lower-cased like the stored addresses.
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "accounts.security.axes_lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support Dojo <noreply@localhost>")
 
@@ -275,13 +307,27 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+
+def _websocket_sources(hosts: list[str], *, secure: bool) -> list[str]:
+    """The app's own WebSocket origins, spelled out: older Safari does not let `'self'` cover
+    ws(s):, and a bare `wss:` would let injected script talk to any server."""
+    scheme = "wss" if secure else "ws"
+    sources = []
+    for host in hosts:
+        if host == "*" or host.startswith("["):
+            continue  # any host, or an IPv6 literal CSP cannot spell: 'self' covers those
+        host = f"*{host}" if host.startswith(".") else host
+        sources.append(f"{scheme}://{host}" if secure else f"{scheme}://{host}:*")
+    return sources
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "connect-src": ["'self'", "ws:", "wss:"] if DEBUG else ["'self'", "wss:"],
+        "connect-src": ["'self'", *_websocket_sources(ALLOWED_HOSTS, secure=not DEBUG)],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -12,6 +12,8 @@ def _test_settings(settings, request):
     from config.celery import app as celery_app
 
     settings.OFFLINE_ENGINE_PACE = 0
+    # Argon2 costs ~100 ms and 100 MB per hash; tests that are about hashing opt back in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     eager = request.node.get_closest_marker("celery_worker") is None
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager

@@ -2,7 +2,7 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -14,6 +14,7 @@ from accounts.api.serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
+from accounts.security import LOCKOUT_MESSAGE, axes_retry_after_seconds
 from accounts.services import api_token_issue, api_token_revoke, user_update_profile
 
 
@@ -57,6 +58,9 @@ class TokenView(APIView):
             email=serializer.validated_data["email"],
             password=serializer.validated_data["password"],
         )
+        if getattr(request, "axes_locked_out", False):
+            # axes flags the DRF request, which its middleware never sees: answer here.
+            raise Throttled(wait=axes_retry_after_seconds(), detail=LOCKOUT_MESSAGE)
         if user is None or not user.is_active:
             raise AuthenticationFailed("Those credentials are not valid.")
         token = api_token_issue(user=user)
