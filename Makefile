@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 # The ASGI server's frame limit: a 4000-character message is ~16 KB of JSON at worst.
 WS_MAX_SIZE ?= 65536
 
-.PHONY: run test worker beat lint fmt migrate seed serve bench clean check
+.PHONY: run test worker beat lint fmt migrate seed serve bench clean check screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ run: seed
 ## make test: the whole suite (unit, integration; browser journeys when Chromium is present).
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make screenshots: PNGs of the main pages at 1280×800 and 390×844 in artifacts/screenshots/.
+screenshots: $(VENV)/.dev
+	DOJO_SCREENSHOTS=1 DOJO_REQUIRE_BROWSER=1 $(BIN)/pytest tests/e2e/test_screenshots.py -q \
+		-p no:cacheprovider $(PYTEST_ARGS)
+	@echo "Screenshots in artifacts/screenshots/"
 
 ## make worker: a Celery worker (needs REDIS_URL); `make beat` runs the periodic sweeps.
 worker: $(VENV)/.runtime

@@ -14,6 +14,7 @@ fixtures below:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -218,22 +219,33 @@ def _close_server_connections():
     in_db_thread(terminate)
 
 
-@pytest.fixture
-def asgi_server(transactional_db, settings):
-    """The real ASGI application (HTTP + WebSocket) on a free loopback port."""
+@contextlib.contextmanager
+def _celery_worker(settings):
+    """With Redis, tasks go through the real broker to a worker thread, as in production.
+
+    Without Redis the in-memory channel layer lives on the server's event loop, which a worker
+    thread cannot reach; tasks then stay eager, run by the thread that enqueued them.
+    """
+    from config.celery import app as celery_app
+
+    if not settings.REDIS_URL:
+        yield None
+        return
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.task_always_eager = False  # tests/conftest.py restores it afterwards
+    celery_app.control.purge()  # nothing left over from tests that ran without a worker
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15
+    ) as worker:
+        yield worker
+
+
+@contextlib.contextmanager
+def _uvicorn(application):
     import uvicorn
-    from django.db import connections
-
-    from config.asgi import application
-
-    settings.OFFLINE_ENGINE_PACE = E2E_ENGINE_PACE
-    # Server threads open their own connections: close them after each request, not a minute on.
-    db_settings = connections.settings["default"]
-    previous_max_age = db_settings.get("CONN_MAX_AGE", 0)
-    db_settings["CONN_MAX_AGE"] = 0
 
     sock = _free_socket()
-    port = sock.getsockname()[1]
     config = uvicorn.Config(
         application,
         lifespan="off",
@@ -252,7 +264,7 @@ def asgi_server(transactional_db, settings):
             pytest.fail("the ASGI server did not start", pytrace=False)
         time.sleep(0.02)
     try:
-        yield AsgiServer(f"http://127.0.0.1:{port}")
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(10)
@@ -260,6 +272,27 @@ def asgi_server(transactional_db, settings):
             server.force_exit = True
             thread.join(5)
         sock.close()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """The real ASGI application (HTTP + WebSocket) on a free loopback port."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    from config.asgi import application
+
+    # A transactional test starts from empty tables: bring back the rows migrations seed.
+    call_command("load_achievements", verbosity=0)
+    settings.OFFLINE_ENGINE_PACE = E2E_ENGINE_PACE
+    # Server threads open their own connections: close them after each request, not a minute on.
+    db_settings = connections.settings["default"]
+    previous_max_age = db_settings.get("CONN_MAX_AGE", 0)
+    db_settings["CONN_MAX_AGE"] = 0
+    try:
+        with _celery_worker(settings), _uvicorn(application) as url:
+            yield AsgiServer(url)
+    finally:
         db_settings["CONN_MAX_AGE"] = previous_max_age
         _close_server_connections()
 
