@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from performance.api.views import PerformanceSummaryView
+
+urlpatterns = [
+    path("performance/summary/", PerformanceSummaryView.as_view(), name="api-performance-summary"),
+]

@@ -35,7 +35,8 @@ EMPATHY_PATTERNS = (
     r"\bthanks for (?:your|bearing|being) (?:patience|patient|with me)\b",
     r"\bappreciate your patience\b",
     r"\bi know how\b",
-    r"\bthat's (?:no fun|not fun|annoying|frustrating|stressful|rough)\b",
+    r"\b(?:that'?s|that is|what an?) (?:so |really |truly )?(?:no fun|not fun|annoying|"
+    r"frustrating|stressful|rough|awful|terrible|horrible|a pain|bad luck|unlucky|worrying)\b",
     r"\bi'?m here to help\b",
 )
 EMPATHY_RE = re.compile("|".join(EMPATHY_PATTERNS), re.IGNORECASE)
@@ -293,16 +294,29 @@ def fuzzy_find(phrase: str, message: Message, *, threshold: int = FUZZY_THRESHOL
     alignment = fuzz.partial_ratio_alignment(needle, haystack)
     if alignment is None or alignment.score < threshold:
         return None
-    start, end = alignment.dest_start, alignment.dest_end
     if len(haystack) != len(message.content):  # lower() changed lengths: quote the phrase
         return phrase
-    # Widen the span to whole words so the highlight never cuts a word in half.
-    content = message.content
-    while start > 0 and content[start - 1].isalnum():
-        start -= 1
-    while end < len(content) and content[end].isalnum():
-        end += 1
-    return content[start:end].strip() or phrase
+    # Quote whole words: the window of words around the aligned span closest to the phrase.
+    words = list(re.finditer(r"[\w'’-]+", message.content))
+    near = [
+        i
+        for i, w in enumerate(words)
+        if w.end() > alignment.dest_start and w.start() < alignment.dest_end
+    ]
+    if not near:
+        return phrase
+    size = len(needle.split())
+    best, best_score = None, -1.0
+    for first in range(max(0, near[0] - 1), near[-1] + 1):
+        for length in (size - 1, size, size + 1):
+            last = first + length - 1
+            if length < 1 or last >= len(words):
+                continue
+            text = message.content[words[first].start() : words[last].end()]
+            score = fuzz.ratio(needle, text.lower())
+            if score > best_score:
+                best, best_score = text, score
+    return best or phrase
 
 
 def snippet(text: str, limit: int = 80) -> str:

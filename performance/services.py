@@ -1,0 +1,135 @@
+"""Writes for scoring: claim a finished session, score it, store the metrics, hand over to
+gamification and tell the trainee's open pages.
+
+Precondition for `session_score`: the session was moved to `scoring` by `session_end` (or the
+idle sweep). Everything else about it is read from the scenario snapshot taken at start.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from config.groups import session_group
+from gamification.notify import notify_user
+from gamification.services import process_scored_session
+from performance import judge, rubric
+from performance.evaluators.base import Transcript
+from performance.models import PerformanceMetric
+from sessions_app.models import ChatMessage, SessionStatus, UserSession
+
+logger = logging.getLogger(__name__)
+
+
+def transcript_for_session(*, session: UserSession, messages=None) -> Transcript:
+    """The evaluators' view of a session: its snapshot (never the live scenario) and messages."""
+    if messages is None:
+        messages = ChatMessage.objects.filter(session=session).order_by("seq")
+    snapshot = session.scenario_snapshot or session.scenario.to_document()
+    return Transcript.build(
+        scenario=snapshot,
+        messages=messages,
+        outcome=session.outcome,
+        started_at=session.started_at,
+        ended_at=session.ended_at,
+    )
+
+
+def session_score(*, session_id) -> UserSession | None:
+    """Score a session waiting in `scoring`; None when there is nothing to do.
+
+    Idempotent and race-safe: the row is claimed with SELECT … FOR UPDATE filtered on the
+    status, so a second run, a redelivered task or a concurrent worker finds it `scored` and
+    returns without writing. Metrics, score, status and the XP award commit together.
+    """
+    with transaction.atomic():
+        session = (
+            UserSession.objects.select_for_update()
+            .filter(pk=session_id, status=SessionStatus.SCORING)
+            .first()
+        )
+        if session is None:
+            return None
+        transcript = transcript_for_session(session=session)
+        result = rubric.evaluate(transcript)
+        now = timezone.now()
+        PerformanceMetric.objects.bulk_create(
+            [
+                PerformanceMetric(
+                    session=session,
+                    user_id=session.user_id,
+                    criterion=criterion.key,
+                    score=criterion.score,
+                    weight=criterion.weight,
+                    rationale=criterion.result.rationale,
+                    evidence=[e.as_dict() for e in criterion.result.evidence],
+                    tip=criterion.result.tip,
+                    created_at=now,
+                )
+                for criterion in result.criteria
+            ]
+        )
+        session.score = result.total
+        session.passed = result.passed
+        session.feedback = result.feedback()
+        session.scored_at = now
+        session.status = SessionStatus.SCORED
+        session.save(
+            update_fields=["score", "passed", "feedback", "scored_at", "status", "updated_at"]
+        )
+        rewards = process_scored_session(session=session)
+        session.xp_awarded = int(rewards.get("xp_awarded") or 0)
+        session.feedback["rewards"] = {
+            "level_before": rewards.get("level_before"),
+            "level_after": rewards.get("level_after"),
+        }
+        session.save(update_fields=["xp_awarded", "feedback", "updated_at"])
+
+    # Outside the row lock: a slow model server must never hold up other workers.
+    coach = judge.review(transcript=transcript, result=result)
+    if coach:
+        session.feedback["coach"] = coach
+        UserSession.objects.filter(pk=session.pk).update(feedback=session.feedback)
+
+    transaction.on_commit(partial(_announce_scored, session=session), robust=True)
+    return session
+
+
+def _announce_scored(*, session: UserSession) -> None:
+    """Best effort: a page that misses the event sees the report on its next load or poll."""
+    snapshot = session.scenario_snapshot or {}
+    notify_user(
+        session.user_id,
+        {
+            "type": "session.scored",
+            "session_id": str(session.id),
+            "score": session.score,
+            "passed": session.passed,
+            "xp_awarded": session.xp_awarded,
+            "scenario_title": snapshot.get("title") or "",
+        },
+    )
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {
+        "type": "session.event",
+        "payload": {
+            "type": "session.status",
+            "status": session.status,
+            "outcome": session.outcome,
+            "score": session.score,
+            "passed": session.passed,
+            "xp_awarded": session.xp_awarded,
+        },
+    }
+    try:
+        async_to_sync(layer.group_send)(session_group(session.id), event)
+    except ChannelFull:
+        logger.warning("session.status dropped: channel full", extra={"session": str(session.id)})
