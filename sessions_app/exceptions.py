@@ -20,3 +20,33 @@ class TooManyActiveSessions(LimitExceeded):
 class MessageInvalid(DomainError):
     code = "invalid_message"
     default_message = "That message cannot be sent."
+
+
+class MessageEmpty(MessageInvalid):
+    code = "empty"
+    default_message = "Type a message before sending."
+
+
+class MessageTooLong(MessageInvalid):
+    code = "too_long"
+    default_message = "Messages are limited to 4000 characters."
+
+
+class TurnLimitReached(Conflict):
+    code = "turn_limit"
+    default_message = "This conversation has reached its message limit. End it to get your report."
+
+
+class EngineBusy(Conflict):
+    """Another tab (or process) is already waiting for the customer's answer in this session."""
+
+    code = "busy"
+    default_message = (
+        "The customer is still answering your previous message. Your message is saved; "
+        "wait for the reply before sending another."
+    )
+
+
+class RateLimited(LimitExceeded):
+    code = "rate_limited"
+    default_message = "You are sending messages too fast. Wait a moment and try again."

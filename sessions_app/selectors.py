@@ -16,3 +16,32 @@ def session_get_for_user(*, user, session_id) -> UserSession:
         return queryset.get(pk=session_id)
     except (UserSession.DoesNotExist, ValueError, TypeError):
         raise SessionNotFound() from None
+
+
+def session_list_for_user(*, user):
+    """The trainee's own sessions, newest first, with their scenario fetched up front.
+
+    Staff see only their own here too: the list is "my sessions", not an admin view.
+    """
+    return (
+        UserSession.objects.filter(user=user)
+        .select_related("scenario")
+        .order_by("-started_at", "-created_at")
+    )
+
+
+def session_detail_for_user(*, user, session_id) -> UserSession:
+    """One session with its messages and (once scored) metrics, in three queries."""
+    from django.db.models import Prefetch
+
+    from sessions_app.models import ChatMessage
+
+    session = session_get_for_user(user=user, session_id=session_id)
+    session = (
+        UserSession.objects.select_related("scenario", "user")
+        .prefetch_related(
+            Prefetch("messages", queryset=ChatMessage.objects.order_by("seq")), "metrics"
+        )
+        .get(pk=session.pk)
+    )
+    return session

@@ -1,20 +1,64 @@
-"""Writes for training sessions. Pages, the API, the consumer and tasks all call these."""
+"""Writes for training sessions. Pages, the API, the consumer and tasks all call these.
 
+A chat turn is two steps, so that nothing the trainee typed is ever lost: `message_post_agent`
+stores the agent's message (idempotent on `client_id`), then `customer_reply_stream` runs the
+customer engine, streams its words and stores the whole reply once at the end. An engine failure
+between the two leaves the agent's message stored and the session usable.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import NamedTuple
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from scenarios.exceptions import ScenarioLocked
 from scenarios.models import Scenario
 from scenarios.selectors import missing_prerequisites
-from sessions_app.exceptions import TooManyActiveSessions
-from sessions_app.models import SessionStatus, UserSession
+from sessions_app.engines import (
+    OUTCOME_ESCALATED,
+    OUTCOME_RESOLVED,
+    EngineError,
+    Turn,
+    get_engine,
+)
+from sessions_app.exceptions import (
+    EngineBusy,
+    MessageEmpty,
+    MessageInvalid,
+    MessageTooLong,
+    SessionNotActive,
+    TooManyActiveSessions,
+    TurnLimitReached,
+)
+from sessions_app.models import (
+    ChatMessage,
+    MessageRole,
+    SessionOutcome,
+    SessionStatus,
+    UserSession,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> UserSession:
     """Start an attempt. Staff previews skip the prerequisite lock and never count toward XP.
 
-    The scenario document is snapshotted so that later edits do not change this attempt.
-    The customer's opening message is written by the chat engine (see `engines`).
+    The scenario document is snapshotted so that later edits do not change this attempt, and the
+    customer's opening message (seq 1) is written by the engine in the same transaction, so a
+    session never exists without it.
     """
     if not (is_preview and user.is_staff):
         is_preview = False
@@ -27,12 +71,323 @@ def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> User
     active = UserSession.objects.filter(user=user, status=SessionStatus.ACTIVE).count()
     if active >= settings.CHAT_MAX_ACTIVE_SESSIONS:
         raise TooManyActiveSessions()
+    snapshot = scenario.to_document()
+    engine = get_engine()
+    opening = engine.opening(scenario=snapshot)
     with transaction.atomic():
         session = UserSession.objects.create(
             user=user,
             scenario=scenario,
             is_preview=is_preview,
-            engine=settings.CUSTOMER_ENGINE,
-            scenario_snapshot=scenario.to_document(),
+            engine=engine.name,
+            engine_state=opening.state,
+            scenario_snapshot=snapshot,
+        )
+        ChatMessage.objects.create(
+            session=session, seq=1, role=MessageRole.CUSTOMER, content=opening.text
         )
     return session
+
+
+# --- the agent's message -------------------------------------------------------------------
+
+
+class AgentMessagePosted(NamedTuple):
+    """`created` is False for a resent `client_id`; `reply` is then the customer's stored
+    answer to it, if there is one (the engine is never run twice for one message)."""
+
+    message: ChatMessage
+    created: bool
+    reply: ChatMessage | None = None
+
+
+def customer_reply_to(message: ChatMessage) -> ChatMessage | None:
+    return (
+        ChatMessage.objects.filter(
+            session_id=message.session_id,
+            role=MessageRole.CUSTOMER,
+            meta__reply_to=str(message.id),
+        )
+        .order_by("seq")
+        .first()
+    )
+
+
+def _validated_content(content) -> str:
+    if not isinstance(content, str):
+        raise MessageInvalid("A message's content must be text.")
+    if len(content) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise MessageTooLong(
+            f"Messages are limited to {settings.CHAT_MAX_MESSAGE_CHARS} characters "
+            f"(this one has {len(content)}).",
+            limit=settings.CHAT_MAX_MESSAGE_CHARS,
+        )
+    text = content.strip()
+    if not text:
+        raise MessageEmpty()
+    return text
+
+
+def _validated_client_id(client_id) -> uuid.UUID | None:
+    if client_id in (None, ""):
+        return None
+    if isinstance(client_id, uuid.UUID):
+        return client_id
+    try:
+        return uuid.UUID(str(client_id))
+    except (ValueError, TypeError, AttributeError):
+        raise MessageInvalid("client_id must be a UUID.") from None
+
+
+def _next_seq(session: UserSession) -> int:
+    """Caller holds the session row lock, so no other writer can take the same number."""
+    highest = session.messages.aggregate(highest=Max("seq"))["highest"]
+    return (highest or 0) + 1
+
+
+def message_post_agent(*, session: UserSession, content, client_id=None) -> AgentMessagePosted:
+    """Store the trainee's message before anything else happens.
+
+    Resending a `client_id` (after a reconnect, or a retried POST) returns the stored message
+    with `created=False`, even once the session has ended: the trainee's words were kept.
+    """
+    client_uuid = _validated_client_id(client_id)
+    text = _validated_content(content)
+    with transaction.atomic():
+        locked = UserSession.objects.select_for_update().get(pk=session.pk)
+        if client_uuid is not None:
+            existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
+            if existing is not None:
+                return AgentMessagePosted(existing, False, customer_reply_to(existing))
+        if locked.status != SessionStatus.ACTIVE:
+            raise SessionNotActive()
+        turns = locked.messages.filter(role=MessageRole.AGENT).count()
+        if turns >= settings.CHAT_MAX_TURNS:
+            raise TurnLimitReached(limit=settings.CHAT_MAX_TURNS)
+        try:
+            with transaction.atomic():
+                message = ChatMessage.objects.create(
+                    session=locked,
+                    seq=_next_seq(locked),
+                    role=MessageRole.AGENT,
+                    content=text,
+                    client_id=client_uuid,
+                )
+        except IntegrityError:
+            # Only reachable where row locks are advisory: another writer stored it first.
+            existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
+            if existing is None:
+                raise
+            return AgentMessagePosted(existing, False, customer_reply_to(existing))
+        UserSession.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
+    return AgentMessagePosted(message, True, None)
+
+
+# --- the customer's reply ------------------------------------------------------------------
+
+
+def _turn_lock_key(session_id) -> str:
+    return f"sessions:turn-lock:{session_id}"
+
+
+def _turn_lock_seconds() -> int:
+    """Long enough for the slowest legitimate turn; a crashed process frees it by expiry."""
+    model_worst = settings.OPENAI_TIMEOUT * (settings.OPENAI_MAX_RETRIES + 1) * 2
+    return int(max(60, model_worst + 30))
+
+
+@dataclass
+class CustomerTurn:
+    """One run of the customer engine. `message_id` is known up front so that streamed
+    deltas and the stored message share it; the rest is filled in when the stream ends."""
+
+    session_id: uuid.UUID
+    reply_to_id: uuid.UUID | None = None
+    message_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    message: ChatMessage | None = None
+    status: str = SessionStatus.ACTIVE
+    outcome: str = ""
+    mood: str | None = None
+    status_changed: bool = False
+
+
+def _turn_context(session_id) -> dict:
+    session = UserSession.objects.get(pk=session_id)
+    if session.status != SessionStatus.ACTIVE:
+        raise SessionNotActive()
+    transcript = [
+        Turn(role=role, content=content)
+        for role, content in session.messages.order_by("seq").values_list("role", "content")
+    ]
+    return {
+        "engine": session.engine,
+        "scenario": session.scenario_snapshot,
+        "state": session.engine_state or {},
+        "tokens_used": session.tokens_used,
+        "transcript": transcript,
+    }
+
+
+def _store_customer_reply(turn: CustomerTurn, result, engine_name: str) -> None:
+    """Store the whole reply once and apply the outcome; a session ended meanwhile (the other
+    tab pressed End) keeps its transcript as it was scored."""
+    with transaction.atomic():
+        locked = UserSession.objects.select_for_update().get(pk=turn.session_id)
+        if locked.status != SessionStatus.ACTIVE:
+            turn.status, turn.outcome = locked.status, locked.outcome
+            return
+        turn.message = ChatMessage.objects.create(
+            id=turn.message_id,
+            session=locked,
+            seq=_next_seq(locked),
+            role=MessageRole.CUSTOMER,
+            content=result.text,
+            meta={
+                "reply_to": str(turn.reply_to_id) if turn.reply_to_id else None,
+                "engine": engine_name,
+                "tokens": result.tokens,
+                "mood": result.state.get("mood"),
+            },
+        )
+        locked.engine_state = result.state
+        locked.tokens_used = locked.tokens_used + max(0, int(result.tokens))
+        locked.last_activity_at = timezone.now()
+        fields = ["engine_state", "tokens_used", "last_activity_at", "updated_at"]
+        if result.outcome == OUTCOME_RESOLVED and locked.outcome != SessionOutcome.RESOLVED:
+            # The trainee may still close the conversation politely: the session stays active.
+            locked.outcome = SessionOutcome.RESOLVED
+            fields.append("outcome")
+            turn.status_changed = True
+        locked.save(update_fields=fields)
+        if result.outcome == OUTCOME_ESCALATED:
+            locked = session_end(session=locked, by=None, outcome=SessionOutcome.ESCALATED)
+            turn.status_changed = True
+        turn.status, turn.outcome = locked.status, locked.outcome
+        turn.mood = result.state.get("mood")
+
+
+def _engine_reply(context: dict):
+    engine = get_engine(context["engine"])
+    reply = engine.reply(
+        scenario=context["scenario"],
+        transcript=context["transcript"],
+        state=context["state"],
+        tokens_used=context["tokens_used"],
+    )
+    return engine, reply
+
+
+def _result_of(reply):
+    if reply.result is None:
+        raise EngineError(detail="the engine ended without a reply")
+    return reply.result
+
+
+async def customer_reply_stream(
+    turn: CustomerTurn, *, on_start: Callable[[], Awaitable[None]] | None = None
+) -> AsyncIterator[str]:
+    """Run the engine for `turn.session_id`, yielding the customer's words as they come, then
+    store the whole reply once. One turn per session at a time, across tabs and processes: a
+    second caller gets `EngineBusy` (its own message is already stored).
+
+    `on_start` is awaited once the turn is really going to run (lock held, session active), e.g.
+    to show a typing indicator. Raises SessionNotActive, EngineBusy, TokenBudgetExhausted or
+    EngineError; on any of them nothing of the reply is stored.
+    """
+    key = _turn_lock_key(turn.session_id)
+    token = uuid.uuid4().hex
+    if not await cache.aadd(key, token, timeout=_turn_lock_seconds()):
+        raise EngineBusy()
+    try:
+        context = await database_sync_to_async(_turn_context)(turn.session_id)
+        engine, reply = _engine_reply(context)
+        if on_start is not None:
+            await on_start()
+        async for delta in reply:
+            yield delta
+        result = _result_of(reply)
+        await database_sync_to_async(_store_customer_reply)(turn, result, engine.name)
+    finally:
+        if await cache.aget(key) == token:
+            await cache.adelete(key)
+
+
+def customer_reply(*, session: UserSession, reply_to: ChatMessage | None = None) -> CustomerTurn:
+    """The whole reply at once, for sync callers (the REST API). Same rules and errors as
+    `customer_reply_stream`; only the engine's stream runs in an event loop."""
+    turn = CustomerTurn(session_id=session.pk, reply_to_id=reply_to.pk if reply_to else None)
+    key = _turn_lock_key(turn.session_id)
+    token = uuid.uuid4().hex
+    if not cache.add(key, token, timeout=_turn_lock_seconds()):
+        raise EngineBusy()
+    try:
+        context = _turn_context(turn.session_id)
+        engine, reply = _engine_reply(context)
+
+        async def drain():
+            async for _ in reply:
+                pass
+
+        async_to_sync(drain)()
+        _store_customer_reply(turn, _result_of(reply), engine.name)
+    finally:
+        if cache.get(key) == token:
+            cache.delete(key)
+    return turn
+
+
+# --- ending -------------------------------------------------------------------------------
+
+
+def _enqueue_scoring(session_id) -> None:
+    # Imported here: performance imports sessions_app, and scoring is optional at import time.
+    from performance.tasks import score_session
+
+    score_session.delay(str(session_id))
+
+
+def session_end(*, session: UserSession, by=None, outcome: str = SessionOutcome.ENDED):
+    """Move an active session to `scoring` and enqueue scoring after commit.
+
+    Idempotent: ending a session already scoring or scored changes nothing. An earlier
+    `resolved` or `escalated` outcome is kept (the trainee closing politely after the fix is
+    still a resolved conversation). `by` is the user who ended it, or None for the system.
+    """
+    with transaction.atomic():
+        locked = UserSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status in (SessionStatus.SCORING, SessionStatus.SCORED):
+            return locked
+        if locked.status != SessionStatus.ACTIVE:
+            raise SessionNotActive()
+        now = timezone.now()
+        locked.status = SessionStatus.SCORING
+        locked.ended_at = now
+        if locked.outcome not in (SessionOutcome.RESOLVED, SessionOutcome.ESCALATED):
+            locked.outcome = outcome
+        locked.save(update_fields=["status", "ended_at", "outcome", "updated_at"])
+        session_id = locked.pk
+        transaction.on_commit(lambda: _enqueue_scoring(session_id))
+    logger.info(
+        "Session ended",
+        extra={
+            "session_id": str(session_id),
+            "outcome": locked.outcome,
+            "ended_by": getattr(by, "pk", None),
+        },
+    )
+    return locked
+
+
+def sessions_expire_idle(*, now=None) -> list[uuid.UUID]:
+    """End every active session idle longer than SESSION_IDLE_MINUTES; returns their ids."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    ended = []
+    idle = UserSession.objects.filter(status=SessionStatus.ACTIVE, last_activity_at__lt=cutoff)
+    for session in idle.only("pk"):
+        try:
+            session_end(session=session, by=None, outcome=SessionOutcome.ENDED)
+        except SessionNotActive:
+            continue
+        ended.append(session.pk)
+    return ended

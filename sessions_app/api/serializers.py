@@ -6,7 +6,7 @@ The consumer serialises with `MessageSerializer` too, so a MESSAGE looks the sam
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sessions_app.models import ChatMessage, SessionStatus, UserSession
+from sessions_app.models import ChatMessage, SessionOutcome, SessionStatus, UserSession
 
 MESSAGE_FIELDS = ["id", "seq", "role", "content", "created_at", "client_id"]
 
@@ -51,6 +51,10 @@ class SessionListSerializer(serializers.ModelSerializer):
     """A session without its transcript: cheap enough for paginated lists."""
 
     scenario = SessionScenarioSerializer(read_only=True)
+    # Blank while the conversation is going on; the schema must say so.
+    outcome = serializers.ChoiceField(
+        choices=SessionOutcome.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = UserSession

@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path
+
+from sessions_app.api import views
+
+urlpatterns = [
+    path("sessions/", views.SessionListView.as_view(), name="api-session-list"),
+    path("sessions/<uuid:pk>/", views.SessionDetailView.as_view(), name="api-session-detail"),
+    path(
+        "sessions/<uuid:pk>/messages/",
+        views.SessionMessageView.as_view(),
+        name="api-session-messages",
+    ),
+    path(
+        "sessions/<uuid:pk>/complete/",
+        views.SessionCompleteView.as_view(),
+        name="api-session-complete",
+    ),
+]

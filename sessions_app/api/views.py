@@ -1,0 +1,134 @@
+"""The REST path to a session (CONTRACT §4): the same services as the WebSocket consumer.
+
+Posting a message returns the customer's whole reply in the response; open chat tabs of the
+same session see both messages through the channel layer as they are stored.
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+
+from config.errors import DomainError
+from config.renderers import EnvelopeResponse
+from sessions_app.api.serializers import (
+    AgentMessageRequestSerializer,
+    MessagePairSerializer,
+    SessionListSerializer,
+    SessionSerializer,
+)
+from sessions_app.broadcast import broadcast, message_data, status_payload
+from sessions_app.selectors import (
+    session_detail_for_user,
+    session_get_for_user,
+    session_list_for_user,
+)
+from sessions_app.services import customer_reply, message_post_agent, session_end
+
+_ERRORS = {
+    400: OpenApiResponse(description="Invalid message (blank, too long, bad client_id)"),
+    404: OpenApiResponse(description="No such session of yours"),
+    409: OpenApiResponse(description="Session not active, or the customer is still answering"),
+    429: OpenApiResponse(description="Too many messages"),
+    503: OpenApiResponse(description="The customer engine failed; your message is stored"),
+}
+
+
+class SessionListView(generics.ListAPIView):
+    serializer_class = SessionListSerializer
+
+    def get_queryset(self):
+        return session_list_for_user(user=self.request.user)
+
+    @extend_schema(
+        tags=["sessions"],
+        summary="Your sessions, newest first (paginated)",
+        responses={200: SessionListSerializer(many=True)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SessionDetailView(generics.RetrieveAPIView):
+    serializer_class = SessionSerializer
+
+    def get_object(self):
+        return session_detail_for_user(user=self.request.user, session_id=self.kwargs["pk"])
+
+    @extend_schema(
+        tags=["sessions"],
+        summary="One session with its messages; score, passed, XP and metrics once scored",
+        responses={200: SessionSerializer, 404: _ERRORS[404]},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SessionMessageView(generics.GenericAPIView):
+    serializer_class = AgentMessageRequestSerializer
+    throttle_classes = [UserRateThrottle, ScopedRateThrottle]
+    throttle_scope = "messages"
+
+    @extend_schema(
+        tags=["sessions"],
+        summary="Send the customer a message and get their whole reply",
+        description=(
+            "The agent's message is stored before the customer engine runs. Sending the same "
+            "`client_id` again stores nothing twice and returns the stored pair (200)."
+        ),
+        request=AgentMessageRequestSerializer,
+        responses={
+            201: MessagePairSerializer,
+            200: MessagePairSerializer,
+            **{code: _ERRORS[code] for code in (400, 404, 409, 429, 503)},
+        },
+    )
+    def post(self, request, pk):
+        session = session_get_for_user(user=request.user, session_id=pk)
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        posted = message_post_agent(
+            session=session,
+            content=body.validated_data["content"],
+            client_id=body.validated_data.get("client_id"),
+        )
+        if not posted.created:
+            pair = {"agent_message": posted.message, "customer_message": posted.reply}
+            return EnvelopeResponse(MessagePairSerializer(pair).data, status=status.HTTP_200_OK)
+
+        broadcast(session.pk, {"type": "message", "message": message_data(posted.message)})
+        try:
+            turn = customer_reply(session=session, reply_to=posted.message)
+        except DomainError as error:
+            # The trainee's words are stored; say which message is waiting for an answer.
+            error.details = {**error.details, "agent_message_id": str(posted.message.pk)}
+            raise
+        if turn.message is not None:
+            broadcast(session.pk, {"type": "customer.done", "message": message_data(turn.message)})
+        if turn.status_changed or turn.message is None:
+            frame = {"type": "session.status", "status": turn.status, "outcome": turn.outcome}
+            broadcast(session.pk, frame)
+        pair = {"agent_message": posted.message, "customer_message": turn.message}
+        return EnvelopeResponse(
+            MessagePairSerializer(pair).data,
+            status=status.HTTP_201_CREATED,
+            meta={"status": turn.status, "outcome": turn.outcome, "mood": turn.mood},
+        )
+
+
+class SessionCompleteView(generics.GenericAPIView):
+    serializer_class = SessionSerializer
+
+    @extend_schema(
+        tags=["sessions"],
+        summary="End the session; it is scored in the background",
+        request=None,
+        responses={202: SessionListSerializer, 404: _ERRORS[404], 409: _ERRORS[409]},
+    )
+    def post(self, request, pk):
+        session = session_get_for_user(user=request.user, session_id=pk)
+        session_end(session=session, by=request.user)
+        session = session_get_for_user(user=request.user, session_id=pk)
+        broadcast(session.pk, status_payload(session))
+        return EnvelopeResponse(
+            SessionListSerializer(session).data, status=status.HTTP_202_ACCEPTED
+        )

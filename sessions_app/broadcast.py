@@ -1,0 +1,55 @@
+"""Frames for every open tab of a session, sent through the channel layer group.
+
+Both the consumer and sync code (the REST API, the idle-session sweep) speak through here, so a
+trainee with the chat open sees what happens however it happened. Delivery is best effort: a tab
+that misses a frame rebuilds itself from `history` when it reconnects.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+
+from config.groups import session_group
+from sessions_app.api.serializers import MessageSerializer
+
+logger = logging.getLogger(__name__)
+
+#: The channel-layer event type; the consumer's `session_event` handler sends its payload as is.
+EVENT_TYPE = "session.event"
+
+
+def message_data(message) -> dict:
+    return dict(MessageSerializer(message).data)
+
+
+def status_payload(session) -> dict:
+    payload = {"type": "session.status", "status": session.status, "outcome": session.outcome}
+    if session.status == "scored":
+        payload.update(score=session.score, passed=session.passed, xp_awarded=session.xp_awarded)
+    mood = (session.engine_state or {}).get("mood")
+    if mood:
+        payload["mood"] = mood
+    return payload
+
+
+async def abroadcast(session_id, payload: dict, *, exclude: str | None = None) -> None:
+    """Send `payload` to every socket of the session but `exclude` (a channel name)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": EVENT_TYPE, "payload": payload}
+    if exclude:
+        event["exclude"] = exclude
+    try:
+        await layer.group_send(session_group(session_id), event)
+    except ChannelFull:
+        logger.warning("Session frame dropped: channel full", extra={"frame": payload.get("type")})
+
+
+def broadcast(session_id, payload: dict) -> None:
+    """`abroadcast` for sync callers."""
+    async_to_sync(abroadcast)(session_id, payload)

@@ -1,0 +1,307 @@
+"""The live chat socket, `/ws/sessions/<uuid>/` (CONTRACT §5).
+
+The socket that sent a message runs the customer engine itself and streams the deltas straight
+to its own client (`self.send`): a channel-layer message per token is many times slower and
+drops frames under load. Every other tab of the session hears about it through the group:
+the echo, the typing notice, coalesced chunks of the reply and the final message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections import deque
+
+from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from config.errors import DomainError
+from config.groups import session_group
+from sessions_app.broadcast import EVENT_TYPE, message_data, status_payload
+from sessions_app.exceptions import RateLimited, SessionNotFound
+from sessions_app.models import UserSession
+from sessions_app.selectors import session_get_for_user
+from sessions_app.services import (
+    CustomerTurn,
+    customer_reply_stream,
+    message_post_agent,
+    session_end,
+)
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+# Other tabs get the reply in chunks at most this often, not a frame per token.
+COALESCE_SECONDS = 0.25
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]*)\s*$", re.IGNORECASE)
+_UNITS = {
+    **dict.fromkeys(("", "s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+}
+
+
+def parse_rate(rate: str) -> tuple[int, float]:
+    """ "10/10s" → (10, 10.0); "30/min" → (30, 60.0). A malformed rate means no limit."""
+    match = _RATE.match(rate or "")
+    if not match:
+        return 0, 0.0
+    count, multiplier, unit = match.groups()
+    seconds = _UNITS.get(unit.lower())
+    if seconds is None:
+        return 0, 0.0
+    return int(count), float(int(multiplier) if multiplier else 1) * seconds
+
+
+class SlidingWindow:
+    """At most `limit` events in any `window` seconds (per connection, so in memory)."""
+
+    def __init__(self, limit: int, window: float):
+        self.limit, self.window = limit, window
+        self.events: deque[float] = deque()
+
+    def allow(self) -> bool:
+        if self.limit <= 0:
+            return True
+        now = time.monotonic()
+        while self.events and now - self.events[0] >= self.window:
+            self.events.popleft()
+        if len(self.events) >= self.limit:
+            return False
+        self.events.append(now)
+        return True
+
+
+class SessionConsumer(AsyncJsonWebsocketConsumer):
+    session_pk = None
+    group_name: str | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    async def connect(self):
+        # Accept first: a close code sent before the handshake completes never reaches a
+        # browser (it sees a failed handshake), and the page needs 4401/4404 to stop retrying.
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        try:
+            session = await database_sync_to_async(session_get_for_user)(
+                user=user, session_id=session_id
+            )
+        except SessionNotFound:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.session_pk = session.pk
+        self.rate = SlidingWindow(*parse_rate(settings.CHAT_RATE_LIMIT))
+        self.group_name = session_group(session.pk)
+        # Join before reading the history, so that nothing said in between is missed.
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.send_json(await database_sync_to_async(self._history)())
+
+    async def disconnect(self, code):
+        if self.group_name:
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def dispatch(self, message):
+        # An event type this consumer has no handler for is ignored rather than fatal.
+        handler_name = message.get("type", "").replace(".", "_")
+        if handler_name.startswith("_") or not hasattr(self, handler_name):
+            logger.warning("Ignored channel event %r", message.get("type"))
+            return
+        await super().dispatch(message)
+
+    # ---- client frames -------------------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self.session_pk is None:
+            return
+        if text_data is None:
+            await self.send_error("invalid_frame", "Binary frames are not supported; send JSON.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("bad_json", "That frame is not valid JSON.")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("invalid_frame", "A frame must be a JSON object with a type.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type")
+        if kind == "agent.message":
+            await self.on_agent_message(content)
+        elif kind == "session.end":
+            await self.on_session_end()
+        elif kind == "ping":
+            await self.send_frame({"type": "pong"})
+        else:
+            await self.send_error(
+                "unknown_type",
+                f"Unknown frame type {kind!r}; expected agent.message or session.end."
+                if isinstance(kind, str)
+                else "Every frame needs a string `type`.",
+            )
+
+    async def on_agent_message(self, frame: dict):
+        content = frame.get("content")
+        client_id = frame.get("client_id")
+        if not isinstance(content, str):
+            await self.send_error("invalid", "`content` must be a string.")
+            return
+        if client_id is not None and not isinstance(client_id, str):
+            await self.send_error("invalid", "`client_id` must be a UUID string.")
+            return
+        if not self.rate.allow():
+            error = RateLimited()
+            await self.send_error(error.code, error.message, client_id=client_id)
+            return
+        try:
+            posted = await database_sync_to_async(message_post_agent)(
+                session=UserSession(pk=self.session_pk), content=content, client_id=client_id
+            )
+        except DomainError as error:
+            await self.send_error(error.code, error.message, client_id=client_id)
+            return
+
+        if not posted.created:
+            # A resend after a reconnect: answer from what is stored, never run the engine.
+            await self.send_frame({"type": "message", "message": message_data(posted.message)})
+            if posted.reply is not None:
+                await self.send_frame({"type": "message", "message": message_data(posted.reply)})
+            return
+        await self.to_all({"type": "message", "message": message_data(posted.message)})
+        await self.run_customer_turn(posted.message)
+
+    async def run_customer_turn(self, agent_message):
+        turn = CustomerTurn(session_id=self.session_pk, reply_to_id=agent_message.pk)
+        message_id = str(turn.message_id)
+        others = _Coalescer(self, message_id)
+
+        async def started():
+            await self.to_all({"type": "customer.typing", "message_id": message_id})
+
+        try:
+            async for delta in customer_reply_stream(turn, on_start=started):
+                await self.send_frame(
+                    {"type": "customer.delta", "message_id": message_id, "delta": delta}
+                )
+                await others.add(delta)
+        except DomainError as error:
+            await self.send_error(error.code, error.message, message_id=message_id)
+            await self.to_others({"type": "customer.cancelled", "message_id": message_id})
+            return
+        except Exception:
+            logger.exception("Customer engine crashed", extra={"session_id": str(self.session_pk)})
+            await self.send_error(
+                "engine_error",
+                "The customer could not answer just now. Your message is saved; try again.",
+                message_id=message_id,
+            )
+            await self.to_others({"type": "customer.cancelled", "message_id": message_id})
+            return
+
+        await others.flush()
+        if turn.message is not None:
+            done = {"type": "customer.done", "message": message_data(turn.message)}
+            if turn.mood:
+                done["mood"] = turn.mood
+            await self.to_all(done)
+        if turn.status_changed or turn.message is None:
+            frame = {"type": "session.status", "status": turn.status, "outcome": turn.outcome}
+            if turn.mood:
+                frame["mood"] = turn.mood
+            await self.to_all(frame)
+
+    async def on_session_end(self):
+        try:
+            session = await database_sync_to_async(self._end)()
+        except DomainError as error:
+            await self.send_error(error.code, error.message)
+            return
+        await self.to_all(status_payload(session))
+
+    # ---- group events ------------------------------------------------------------------------
+    async def session_event(self, event):
+        """A frame for every tab (from another tab, the REST API, the scorer): sent as is."""
+        if event.get("exclude") == self.channel_name:
+            return
+        await self.send_frame(event["payload"])
+
+    # ---- sending -------------------------------------------------------------------------------
+    async def send_frame(self, payload: dict):
+        try:
+            await self.send_json(payload)
+        except Exception:
+            # The client went away mid-reply; the turn carries on so the reply is still stored.
+            logger.debug("Frame not delivered: socket closed", exc_info=True)
+
+    async def send_error(self, code: str, detail: str, **extra):
+        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
+
+    async def to_others(self, payload: dict):
+        layer = get_channel_layer()
+        try:
+            await layer.group_send(
+                self.group_name,
+                {"type": EVENT_TYPE, "payload": payload, "exclude": self.channel_name},
+            )
+        except ChannelFull:
+            logger.warning("Session frame dropped: channel full", extra={"frame": payload["type"]})
+
+    async def to_all(self, payload: dict):
+        """This socket first and directly (ordering), then every other tab via the group."""
+        await self.send_frame(payload)
+        await self.to_others(payload)
+
+    # ---- database (run in a thread) ------------------------------------------------------------
+    def _history(self) -> dict:
+        session = UserSession.objects.get(pk=self.session_pk)
+        messages = [message_data(m) for m in session.messages.order_by("seq")]
+        return {
+            "type": "history",
+            "messages": messages,
+            "status": session.status,
+            "outcome": session.outcome,
+            "mood": (session.engine_state or {}).get("mood"),
+        }
+
+    def _end(self) -> UserSession:
+        user = self.scope["user"]
+        session = session_get_for_user(user=user, session_id=self.session_pk)
+        session_end(session=session, by=user)
+        # Eager scoring may already have finished: report the status as it is now.
+        return UserSession.objects.get(pk=self.session_pk)
+
+
+class _Coalescer:
+    """Gathers the deltas for other tabs and forwards them a few times a second."""
+
+    def __init__(self, consumer: SessionConsumer, message_id: str):
+        self.consumer = consumer
+        self.message_id = message_id
+        self.pending = ""
+        self.last = time.monotonic()
+
+    async def add(self, delta: str):
+        self.pending += delta
+        if time.monotonic() - self.last >= COALESCE_SECONDS:
+            await self.flush()
+
+    async def flush(self):
+        if self.pending:
+            chunk, self.pending = self.pending, ""
+            await self.consumer.to_others(
+                {"type": "customer.delta", "message_id": self.message_id, "delta": chunk}
+            )
+        self.last = time.monotonic()

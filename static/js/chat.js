@@ -1,0 +1,348 @@
+// The live chat page: one WebSocket per tab, rebuilt from `history` after every reconnect.
+// Messages the server has not acknowledged are kept by client_id and resent; the server stores
+// each client_id once, so a resend never duplicates anything.
+(function () {
+  "use strict";
+  const root = document.getElementById("chat");
+  if (!root) return;
+
+  const cfg = root.dataset;
+  const maxChars = parseInt(cfg.maxChars, 10) || 4000;
+  const enterSends = cfg.enterSends === "1";
+  const customerName = cfg.customerName || "Customer";
+  const transcript = document.getElementById("chat-transcript");
+  const typing = document.getElementById("chat-typing");
+  const form = document.getElementById("chat-form");
+  const input = document.getElementById("chat-input");
+  const sendButton = document.getElementById("chat-send");
+  const counter = document.getElementById("chat-counter");
+  const connection = document.getElementById("chat-connection");
+  const alertBox = document.getElementById("chat-alert");
+  const notice = document.getElementById("chat-notice");
+  const mood = document.getElementById("chat-mood");
+  const timer = document.getElementById("chat-timer");
+  const endButton = document.getElementById("chat-end");
+  const endDialog = document.getElementById("chat-end-dialog");
+
+  const pending = new Map(); // client_id -> {content, el}
+  let socket = null;
+  let retry = 0;
+  let status = cfg.status;
+  let stopped = false;
+
+  // ---- rendering -------------------------------------------------------------------------
+  function author(role) {
+    if (role === "agent") return "You";
+    if (role === "customer") return customerName;
+    return "System";
+  }
+
+  function messageElement(role) {
+    const li = document.createElement("li");
+    li.className = "chat-msg chat-msg-" + role;
+    const who = document.createElement("span");
+    who.className = "chat-author";
+    who.textContent = author(role);
+    const text = document.createElement("p");
+    text.className = "chat-text";
+    li.appendChild(who);
+    li.appendChild(text);
+    return li;
+  }
+
+  function textOf(li) { return li.querySelector(".chat-text"); }
+
+  function findMessage(id) {
+    return id ? transcript.querySelector('[data-message-id="' + CSS.escape(String(id)) + '"]') : null;
+  }
+
+  function scrollDown() { transcript.scrollTop = transcript.scrollHeight; }
+
+  function render(message) {
+    let li = findMessage(message.id);
+    if (!li && message.client_id && pending.has(message.client_id)) {
+      li = pending.get(message.client_id).el;
+      pending.delete(message.client_id);
+    }
+    if (!li) li = messageElement(message.role);
+    if (!li.isConnected) transcript.appendChild(li);
+    li.classList.remove("chat-msg-pending", "chat-msg-failed", "chat-msg-streaming");
+    li.dataset.messageId = message.id;
+    li.dataset.seq = message.seq;
+    textOf(li).textContent = message.content;
+    placeInOrder(li);
+    scrollDown();
+    return li;
+  }
+
+  function placeInOrder(li) {
+    // Stored messages are ordered by seq; unsent ones stay at the end.
+    const seq = parseInt(li.dataset.seq, 10);
+    if (isNaN(seq)) return;
+    for (const other of transcript.children) {
+      const otherSeq = parseInt(other.dataset.seq, 10);
+      if (other !== li && (isNaN(otherSeq) || otherSeq > seq)) {
+        if (li.nextSibling !== other) transcript.insertBefore(li, other);
+        return;
+      }
+    }
+    if (transcript.lastElementChild !== li) transcript.appendChild(li);
+  }
+
+  function streamInto(messageId, delta) {
+    let li = findMessage(messageId);
+    if (!li) {
+      li = messageElement("customer");
+      li.dataset.messageId = messageId;
+      li.classList.add("chat-msg-streaming");
+      transcript.appendChild(li);
+    }
+    textOf(li).textContent += delta;
+    setTyping(false);
+    scrollDown();
+  }
+
+  function dropStream(messageId) {
+    const li = findMessage(messageId);
+    if (li && li.classList.contains("chat-msg-streaming")) li.remove();
+    setTyping(false);
+  }
+
+  function setTyping(on) { typing.hidden = !on; if (on) scrollDown(); }
+
+  function setConnection(state, label) {
+    connection.dataset.state = state;
+    connection.textContent = label;
+  }
+
+  function setMood(value) {
+    if (!mood || !value) return;
+    mood.dataset.mood = value;
+    mood.querySelector("[data-mood-label]").textContent = value;
+  }
+
+  function showAlert(text) {
+    alertBox.textContent = text;
+    alertBox.hidden = !text;
+  }
+
+  function setStatus(newStatus, outcome) {
+    status = newStatus;
+    if (outcome === "resolved" && newStatus === "active") {
+      notice.textContent = "The customer says it is fixed. Close the conversation politely, then end the session.";
+      notice.hidden = false;
+    }
+    if (newStatus !== "active") {
+      stopped = true;
+      input.disabled = true;
+      sendButton.disabled = true;
+      endButton.disabled = true;
+      setTyping(false);
+      notice.textContent = outcome === "escalated"
+        ? "The customer has asked for someone else. The session has ended and is being scored…"
+        : "The session has ended and is being scored…";
+      notice.hidden = false;
+      // The page itself shows the report once the session is no longer active.
+      setTimeout(function () { window.location.reload(); }, 1500);
+    }
+  }
+
+  // ---- the socket ------------------------------------------------------------------------
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  function resendPending() {
+    for (const [clientId, item] of pending) {
+      send({ type: "agent.message", content: item.content, client_id: clientId });
+    }
+  }
+
+  function onHistory(frame) {
+    const unsent = [];
+    for (const [, item] of pending) unsent.push(item.el);
+    transcript.textContent = "";
+    for (const message of frame.messages || []) render(message);
+    for (const el of unsent) if (!el.isConnected) transcript.appendChild(el);
+    setMood(frame.mood);
+    setTyping(false);
+    scrollDown();
+    if (frame.status && frame.status !== "active") { setStatus(frame.status, frame.outcome); return; }
+    if (frame.outcome === "resolved") setStatus("active", "resolved");
+    resendPending();
+  }
+
+  function onError(frame) {
+    if (frame.message_id) dropStream(frame.message_id);
+    const item = frame.client_id ? pending.get(frame.client_id) : null;
+    if (item && frame.code === "rate_limited") {
+      // Still unsent: try again shortly.
+      setTimeout(function () {
+        if (pending.has(frame.client_id)) send({ type: "agent.message", content: item.content, client_id: frame.client_id });
+      }, 3000);
+    } else if (item) {
+      pending.delete(frame.client_id);
+      item.el.classList.add("chat-msg-failed");
+      item.el.classList.remove("chat-msg-pending");
+      if (!input.value) { input.value = item.content; updateCounter(); }
+    }
+    if (frame.code === "session_not_active") setStatus("scoring", "");
+    showAlert(frame.detail || "Something went wrong.");
+  }
+
+  function onFrame(frame) {
+    switch (frame.type) {
+      case "history": onHistory(frame); break;
+      case "message": render(frame.message); break;
+      case "customer.typing": setTyping(true); break;
+      case "customer.delta": streamInto(frame.message_id, frame.delta || ""); break;
+      case "customer.done": render(frame.message); setTyping(false); setMood(frame.mood); break;
+      case "customer.cancelled": dropStream(frame.message_id); break;
+      case "session.status": setMood(frame.mood); setStatus(frame.status, frame.outcome); break;
+      case "error": onError(frame); break;
+      default: break;
+    }
+  }
+
+  function connect() {
+    if (stopped) return;
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    setConnection("connecting", retry ? "Reconnecting…" : "Connecting…");
+    socket = new WebSocket(scheme + location.host + cfg.wsPath);
+    socket.addEventListener("open", function () {
+      retry = 0;
+      setConnection("online", "Connected");
+    });
+    socket.addEventListener("message", function (event) {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      if (frame && typeof frame === "object") onFrame(frame);
+    });
+    socket.addEventListener("close", function (event) {
+      if (event.code === 4401) {
+        setConnection("offline", "Signed out");
+        showAlert("You have been signed out. Log in again to continue this session.");
+        return;
+      }
+      if (event.code === 4404) {
+        setConnection("offline", "Not available");
+        showAlert("This session is not available.");
+        return;
+      }
+      if (stopped) { setConnection("offline", "Closed"); return; }
+      retry = Math.min(retry + 1, 6);
+      const delay = Math.round(500 * Math.pow(2, retry) * (0.75 + Math.random() / 2));
+      setConnection("offline", "Offline — reconnecting");
+      setTimeout(connect, delay);
+    });
+  }
+
+  // ---- composing ----------------------------------------------------------------------------
+  function newClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function updateCounter() {
+    const length = input.value.length;
+    counter.textContent = length + "/" + maxChars;
+    counter.classList.toggle("chat-counter-over", length > maxChars);
+  }
+
+  function submit() {
+    const content = input.value;
+    if (!content.trim() || status !== "active") return;
+    if (content.length > maxChars) { showAlert("Messages are limited to " + maxChars + " characters."); return; }
+    showAlert("");
+    const clientId = newClientId();
+    const li = messageElement("agent");
+    li.classList.add("chat-msg-pending");
+    li.dataset.clientId = clientId;
+    textOf(li).textContent = content;
+    transcript.appendChild(li);
+    pending.set(clientId, { content: content, el: li });
+    input.value = "";
+    updateCounter();
+    scrollDown();
+    // Offline: it stays pending and goes out with the next `history`.
+    send({ type: "agent.message", content: content, client_id: clientId });
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
+  input.addEventListener("input", updateCounter);
+  input.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.isComposing) return;
+    const sends = enterSends ? !event.shiftKey : (event.ctrlKey || event.metaKey);
+    if (sends) { event.preventDefault(); submit(); }
+  });
+  updateCounter();
+
+  // ---- knowledge base filter ------------------------------------------------------------------
+  const kbSearch = document.getElementById("kb-search");
+  const kbEmpty = document.getElementById("kb-empty");
+  if (kbSearch) {
+    kbSearch.addEventListener("input", function () {
+      const terms = kbSearch.value.toLowerCase().split(/\s+/).filter(Boolean);
+      let shown = 0;
+      document.querySelectorAll("[data-kb-entry]").forEach(function (entry) {
+        const text = entry.textContent.toLowerCase();
+        const match = terms.every(function (term) { return text.includes(term); });
+        entry.hidden = !match;
+        if (match) shown += 1;
+      });
+      kbEmpty.hidden = shown > 0;
+    });
+  }
+
+  // ---- timer ------------------------------------------------------------------------------
+  const startedAt = Date.parse(cfg.startedAt);
+  const estimateSeconds = (parseInt(cfg.estimatedMinutes, 10) || 10) * 60;
+  function tick() {
+    if (isNaN(startedAt)) return;
+    const seconds = Math.max(0, Math.floor((Date.now() - startedAt) / 1000));
+    timer.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    timer.parentElement.classList.toggle("chat-timer-over", seconds > estimateSeconds);
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // ---- ending --------------------------------------------------------------------------------
+  function endSession() {
+    if (send({ type: "session.end" })) return;
+    const token = root.querySelector("input[name=csrfmiddlewaretoken]");
+    fetch(cfg.completeUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token ? token.value : "", "Content-Type": "application/json" },
+    }).then(function (response) {
+      if (response.ok) setStatus("scoring", "");
+      else showAlert("Could not end the session. Check your connection and try again.");
+    });
+  }
+
+  endButton.addEventListener("click", function () {
+    if (endDialog && typeof endDialog.showModal === "function") {
+      endDialog.returnValue = "";
+      endDialog.showModal();
+    } else if (window.confirm("End this session? It will be scored and you cannot send more messages.")) {
+      endSession();
+    }
+  });
+  if (endDialog) {
+    endDialog.addEventListener("close", function () {
+      if (endDialog.returnValue === "confirm") endSession();
+      else endButton.focus();
+    });
+  }
+
+  if (status === "active") connect();
+})();
