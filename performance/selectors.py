@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.models import XP_PER_LEVEL
 from performance.charts import line_chart
+from performance.evaluators.base import snippet
 from performance.models import PerformanceMetric
 from performance.registry import evaluators
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
@@ -93,6 +94,13 @@ def _highlighted(content: str, spans: list[_Span]) -> str:
     return mark_safe("".join(pieces))
 
 
+def _is_whole_message(message, quote: str) -> bool:
+    """Evidence that points at a message as a whole (its opening words, see
+    `Message.evidence`) links to the message instead of marking it, so that it never swallows
+    the precise quotes other criteria highlight inside it."""
+    return quote == snippet(message.content)
+
+
 def _evidence_layout(metrics, messages):
     """Where each metric's evidence sits in the transcript: merged, non-overlapping spans per
     message (anchors for the <mark>s) and, for each evidence item, the anchor to link to."""
@@ -103,7 +111,8 @@ def _evidence_layout(metrics, messages):
             message = by_id.get(str(item.get("message_id")))
             if message is None:
                 continue
-            where = _locate(message.content, str(item.get("quote") or ""))
+            quote = str(item.get("quote") or "")
+            where = None if _is_whole_message(message, quote) else _locate(message.content, quote)
             if where:
                 raw[str(message.id)].append((*where, metric.label))
 
@@ -128,7 +137,7 @@ def _evidence_layout(metrics, messages):
             if message is None:
                 continue
             quote = str(item.get("quote") or "")
-            where = _locate(message.content, quote)
+            where = None if _is_whole_message(message, quote) else _locate(message.content, quote)
             anchor = f"msg-{message.seq}"
             if where:
                 starts = [s.start for s in spans[message_id]]
