@@ -20,6 +20,53 @@ from scenarios.validation import find_prerequisite_cycle
 from sessions_app.models import SessionStatus
 from sessions_app.services import session_start
 
+NEW_SCENARIO_SKELETON = {
+    "ticket_template": {
+        "priority": "medium",
+        "category": "connectivity",
+        "description": "The customer's opening message.",
+        "customer_info": {"name": "Customer Name", "account_id": "AC-00000"},
+        "technical_context": {},
+    },
+    "customer_persona": {
+        "name": "Customer Name",
+        "technical_level": "novice",
+        "personality": {"patience": 3, "temperament": "polite"},
+        "communication_style": {"tone": "friendly", "verbosity": "short"},
+        "facts": [
+            {
+                "key": "first_fact",
+                "asked_by": ["when", "since"],
+                "answer": "What the customer says when the agent asks.",
+            }
+        ],
+        "resolution": {
+            "requires": ["kb-fix"],
+            "confirm": "That worked, thank you!",
+            "unresolved": "This isn't helping.",
+        },
+    },
+    "knowledge_base_entries": [
+        {
+            "id": "kb-fix",
+            "title": "The procedure",
+            "body": "What the agent should tell the customer to do.",
+            "key_phrases": ["a phrase the agent must say"],
+        }
+    ],
+    "assessment_criteria": {
+        "pass_score": 70,
+        "criteria": [
+            {"key": "greeting", "weight": 10},
+            {"key": "empathy", "weight": 20},
+            {"key": "information_gathering", "weight": 25},
+            {"key": "resolution", "weight": 35},
+            {"key": "closing", "weight": 10},
+        ],
+        "forbidden_phrases": ["calm down"],
+    },
+}
+
 
 class ScenarioAdminForm(forms.ModelForm):
     ticket_template = YAMLDocumentField(rows=12, help_text="YAML (or JSON). See CONTRACT §2.")
@@ -76,7 +123,6 @@ class ScenarioAdmin(admin.ModelAdmin):
     form = ScenarioAdminForm
     list_display = [
         "title",
-        "slug",
         "difficulty",
         "category",
         "is_active",
@@ -114,6 +160,10 @@ class ScenarioAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/scenarios.css"]}
+
+    def get_changeform_initial_data(self, request):
+        """A new scenario starts from a skeleton of the file format rather than `{}`."""
+        return {**NEW_SCENARIO_SKELETON, **super().get_changeform_initial_data(request)}
 
     def get_queryset(self, request):
         # Previews are staff trying things out: they never count as attempts.

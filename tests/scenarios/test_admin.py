@@ -205,3 +205,16 @@ def test_the_admin_is_for_staff_only(client_user, scenario):
     url = reverse("admin:scenarios_scenario_try", args=[scenario.pk])
     assert client_user.post(url).status_code == 302
     assert not UserSession.objects.exists()
+
+
+def test_a_new_scenario_starts_from_a_valid_skeleton(admin_client):
+    add_url = reverse("admin:scenarios_scenario_add")
+    html = admin_client.get(add_url).content.decode()
+    assert "asked_by: [when, since]" in html
+    from scenarios.admin import NEW_SCENARIO_SKELETON
+
+    data = {key: dump_yaml(value) for key, value in NEW_SCENARIO_SKELETON.items()}
+    data.update(title="Brand new", slug="brand-new", difficulty="starter")
+    data.update(estimated_time=10, xp_reward=50, is_active="on", _save="Save")
+    assert admin_client.post(add_url, data).status_code == 302
+    assert Scenario.objects.get(slug="brand-new").category == "connectivity"
