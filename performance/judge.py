@@ -38,7 +38,7 @@ SYSTEM_PROMPT = (
 
 
 def is_enabled() -> bool:
-    return bool(getattr(settings, "SCORING_JUDGE", bool(settings.OPENAI_API_KEY)))
+    return bool(settings.OPENAI_API_KEY) and getattr(settings, "SCORING_JUDGE", True)
 
 
 def build_request(*, transcript, result) -> list[dict]:

@@ -157,3 +157,14 @@ def test_unreachable_judge_leaves_scoring_intact(settings, make_session, user, s
 def test_parse_reply_accepts_a_fenced_json_block():
     parsed = parse_reply('```json\n{"feedback": "Good.", "tips": ["A", "  "]}\n```')
     assert parsed == {"feedback": "Good.", "tips": ["A"]}
+
+
+@pytest.mark.django_db
+def test_judge_can_be_switched_off(model_server, settings, make_session, user, scenario):
+    settings.SCORING_JUDGE = False
+    model_server.reply = json.dumps({"feedback": "Fine.", "tips": []})
+    session = make_session(user=user, scenario=scenario, turns=good_agent(ROUTER_SCENARIO))
+    session_score(session_id=session.id)
+    session.refresh_from_db()
+    assert model_server.requests == []
+    assert "coach" not in session.feedback
