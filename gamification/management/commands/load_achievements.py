@@ -30,6 +30,8 @@ class Command(BaseCommand):
             else:
                 _, was_created = Achievement.objects.get_or_create(key=spec["key"], defaults=fields)
             created += was_created
+        if options.get("verbosity", 1) < 1:
+            return
         self.stdout.write(
             f"Achievements: {created} created, {updated} reset, "
             f"{Achievement.objects.count()} in total."
