@@ -157,10 +157,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         content = frame.get("content")
         client_id = frame.get("client_id")
         if not isinstance(content, str):
-            await self.send_error("invalid", "`content` must be a string.")
+            await self.send_error("invalid_message", "`content` must be a string.")
             return
         if client_id is not None and not isinstance(client_id, str):
-            await self.send_error("invalid", "`client_id` must be a UUID string.")
+            await self.send_error("invalid_message", "`client_id` must be a UUID string.")
             return
         if not self.rate.allow():
             error = RateLimited()

@@ -730,6 +730,10 @@ class OfflineEngine(CustomerEngine):
         phrases, delivered = self._delivery(scenario, transcript)
         state["phrases"], state["delivered"] = sorted(phrases), sorted(delivered)
         new_phrases = phrases - phrases_before
+        if new_phrases:
+            # An instruction that mentions a fact's topic ("change your password") is not
+            # a question about it.
+            asked_again = []
         newly_delivered = delivered - delivered_before
         progress = bool(revealed_now or new_phrases)
         customer_asked = "?" in previous
@@ -821,9 +825,9 @@ class OfflineEngine(CustomerEngine):
         if persona.get("technical_level", "novice") == "novice":
             known = _known_vocabulary(scenario)
             jargon = [
-                term
+                _as_written(text, term)
                 for term in JARGON
-                if contains_phrase(text, term, fuzzy=False) and normalise(term) not in known
+                if contains_phrase(text, term, fuzzy=False) and f" {normalise(term)} " not in known
             ]
         return Signals(
             greeting=bool(_contains_any(" ".join(lowered.split()[:6]), _GREETING)),
@@ -919,6 +923,12 @@ def _known_vocabulary(scenario: dict) -> str:
         texts += [str(entry.get("title") or ""), str(entry.get("body") or "")]
         texts += [str(p) for p in entry.get("key_phrases") or []]
     return " " + normalise(" ".join(texts)) + " "
+
+
+def _as_written(text: str, term: str) -> str:
+    """The jargon word as the agent typed it ("DHCP", not "dhcp"), for the customer to quote."""
+    match = re.search(re.escape(term), text, re.IGNORECASE)
+    return match.group(0) if match else term
 
 
 def _latest_agent_text(transcript: list[Turn]) -> str:

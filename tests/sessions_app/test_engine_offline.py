@@ -1,0 +1,308 @@
+"""The offline customer, driven by scenario documents only (no database, no network)."""
+
+import copy
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sessions_app.engines import OUTCOME_ESCALATED, OUTCOME_RESOLVED, Turn, get_engine
+from sessions_app.engines.offline import OfflineEngine, tone_of
+from sessions_app.engines.text import chunk_words, contains_phrase, sentences
+from tests.factories import scenario_document
+
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios" / "library"
+ENGINE = OfflineEngine()
+
+
+class Conversation:
+    """Plays the agent's side against the offline engine, keeping transcript and state."""
+
+    def __init__(self, scenario: dict):
+        self.scenario = scenario
+        opening = ENGINE.opening(scenario=scenario)
+        self.transcript = [Turn("customer", opening.text)]
+        self.state = opening.state
+        self.outcomes: list[str | None] = []
+
+    def say(self, text: str) -> str:
+        self.transcript.append(Turn("agent", text))
+        reply, self.state, outcome = ENGINE.respond(
+            scenario=self.scenario, transcript=self.transcript, state=self.state
+        )
+        self.transcript.append(Turn("customer", reply))
+        self.outcomes.append(outcome)
+        return reply
+
+    @property
+    def frustration(self) -> float:
+        return self.state["frustration"]
+
+    @property
+    def customer_lines(self) -> list[str]:
+        return [t.content for t in self.transcript if t.role == "customer"]
+
+
+def router(**persona_changes) -> dict:
+    document = scenario_document()
+    document["customer_persona"].update(persona_changes)
+    return document
+
+
+def test_the_customer_opens_with_the_ticket_in_their_own_voice():
+    curt = Conversation(router())
+    assert curt.transcript[0].content == "My internet keeps cutting out every few minutes. Fix it."
+    friendly = Conversation(router(communication_style={"tone": "friendly"}))
+    assert friendly.transcript[0].content.endswith(curt.transcript[0].content)
+    assert friendly.transcript[0].content != curt.transcript[0].content
+
+
+def test_a_fact_is_revealed_only_when_asked_and_only_once():
+    conversation = Conversation(router(personality={"patience": 5}))
+    answer = "The light on the front is blinking orange."
+
+    conversation.say("Hello, my name is Sam and I will help you today.")
+    conversation.say("Thanks for waiting. Could you restart your computer please?")
+    assert not any(answer in line for line in conversation.customer_lines)
+    # Word boundaries: "delight" and "ledger" do not ask about the light or the LED.
+    conversation.say("It would be a delight to sort out this ledger for you.")
+    assert not any(answer in line for line in conversation.customer_lines)
+
+    reply = conversation.say("What colour is the Light on the router?")
+    assert answer in reply
+    assert conversation.state["revealed"] == ["light_colour"]
+
+    again = conversation.say("Is the LED blinking?")
+    assert again != reply
+    assert conversation.state["revealed"] == ["light_colour"]
+    assert answer not in again  # just said it: no verbatim repeat in the very next line
+
+
+def test_plural_of_an_asked_by_word_still_asks():
+    conversation = Conversation(router())
+    assert "blinking orange" in conversation.say("Are any lights on?")
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("empathy", "I understand, that sounds really frustrating."),
+        ("apology", "I'm so sorry about that."),
+    ],
+)
+def test_empathy_and_apology_lower_frustration(label, message):
+    neutral, kind = Conversation(router()), Conversation(router())
+    neutral.say("Okay.")
+    kind.say(message)
+    assert kind.frustration < neutral.frustration, label
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("blame", "This is your fault, you must have unplugged something."),
+        ("forbidden phrase", "Please calm down."),
+        ("shouting", "I AM TRYING TO HELP YOU HERE"),
+        ("jargon to a novice", "Your DHCP lease and DNS settings look wrong."),
+    ],
+)
+def test_bad_behaviour_raises_frustration(label, message):
+    neutral = Conversation(router(personality={"patience": 5}))
+    rude = Conversation(router(personality={"patience": 5}))
+    neutral.say("Okay, let me look into it.")
+    rude.say(message)
+    assert rude.frustration > neutral.frustration, label
+
+
+def test_jargon_is_fine_for_an_advanced_customer():
+    novice = Conversation(router(personality={"patience": 5}))
+    expert = Conversation(router(personality={"patience": 5}, technical_level="advanced"))
+    message = "Your DHCP lease looks wrong."
+    assert "DHCP" not in expert.say(message).upper()
+    assert "DHCP" in novice.say(message)
+    assert novice.frustration > expert.frustration
+
+
+def test_ignoring_the_customers_question_raises_frustration():
+    answered, ignored = Conversation(router()), Conversation(router())
+    for conversation in (answered, ignored):
+        conversation.transcript.append(Turn("customer", "Can you fix it or not?"))
+    answered.say("Yes: is the light on the front blinking?")
+    ignored.say("Hmm.")
+    assert ignored.frustration > answered.frustration
+
+
+def test_running_out_of_patience_escalates_with_the_unresolved_line():
+    conversation = Conversation(router(personality={"patience": 1}))
+    reply = conversation.say("Calm down, this is not my problem.")
+    assert reply == "This isn't helping. I want to speak to a manager."
+    assert conversation.outcomes[-1] == OUTCOME_ESCALATED
+    assert conversation.state["mood"] == "angry"
+
+
+def test_an_ignored_customer_eventually_escalates():
+    conversation = Conversation(router(personality={"patience": 2}))
+    for _ in range(12):
+        conversation.say("Hmm.")
+        if conversation.outcomes[-1]:
+            break
+    assert conversation.outcomes[-1] == OUTCOME_ESCALATED
+
+
+def test_delivering_every_required_entry_resolves_cumulatively_and_tolerantly():
+    conversation = Conversation(router())
+    conversation.say("Please find the Reset Button on the back of the router.")
+    assert conversation.outcomes[-1] is None
+    # A different number is not the same instruction.
+    conversation.say("Hold it for 30 seconds.")
+    assert conversation.outcomes[-1] is None
+    reply = conversation.say("Sorry, I meant: hold it for TEN seconds.")
+    assert reply == "Oh, it's back up. Thanks!"
+    assert conversation.outcomes[-1] == OUTCOME_RESOLVED
+    # Afterwards the customer closes politely; the outcome is not repeated.
+    assert conversation.say("Anything else I can help with?")
+    assert conversation.outcomes[-1] is None
+
+
+def test_an_entry_without_key_phrases_is_delivered_by_its_title():
+    document = router()
+    document["knowledge_base_entries"][0].pop("key_phrases")
+    conversation = Conversation(document)
+    conversation.say("Let's reset the HX-200 together.")
+    assert conversation.outcomes[-1] == OUTCOME_RESOLVED
+
+
+def test_missing_optional_persona_fields_get_defaults():
+    document = scenario_document()
+    document["customer_persona"] = {
+        "name": "Sam",
+        "technical_level": "novice",
+        "resolution": {"requires": ["kb-reset"]},
+    }
+    conversation = Conversation(document)
+    assert tone_of(document["customer_persona"]) == "friendly"
+    assert conversation.state["threshold"] == 3 * 1.5  # patience 3
+    assert conversation.say("Hello there!")
+    reply = conversation.say("Hold the reset button for 10 seconds.")
+    assert conversation.outcomes[-1] == OUTCOME_RESOLVED
+    assert reply  # a default confirmation line
+
+
+def test_the_same_transcript_gives_the_same_customer():
+    script = ["Hi.", "ok", "What is the light doing?", "hmm", "Press the reset button", "bye"]
+    first, second = Conversation(router()), Conversation(router())
+    for line in script:
+        first.say(line)
+        second.say(line)
+    assert first.transcript == second.transcript
+    assert first.state == second.state
+
+
+VAGUE = [
+    "Okay.",
+    "I see, I'm sorry to hear that.",
+    "Hmm, let me check something.",
+    "Right.",
+    "I understand how annoying this is.",
+    "Let me look into it.",
+]
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        {"tone": "curt", "verbosity": "short"},
+        {"tone": "friendly", "verbosity": "long"},
+        {"tone": "anxious"},
+        {"tone": "angry"},
+        {"tone": "formal", "verbosity": "verbose"},
+    ],
+)
+def test_no_sentence_repeats_in_a_row_over_a_long_vague_conversation(style):
+    conversation = Conversation(router(personality={"patience": 5}, communication_style=style))
+    for turn in range(30):
+        conversation.say(VAGUE[turn % len(VAGUE)])
+    assert OUTCOME_ESCALATED not in conversation.outcomes
+    lines = conversation.customer_lines
+    assert len(lines) == 31
+    for previous, current in itertools.pairwise(lines):
+        assert current != previous
+        assert not set(sentences(current)) & set(sentences(previous)), (previous, current)
+    # And it is a conversation, not a loop of two lines.
+    assert len(set(lines)) > 10
+
+
+async def test_replies_stream_in_small_deltas_at_the_configured_pace(settings):
+    settings.OFFLINE_ENGINE_PACE = 0.01
+    document = router()
+    opening = ENGINE.opening(scenario=document)
+    transcript = [Turn("customer", opening.text), Turn("agent", "Is the light blinking?")]
+    reply = get_engine("offline").reply(scenario=document, transcript=transcript, state={})
+    started = time.monotonic()
+    deltas = [delta async for delta in reply]
+    elapsed = time.monotonic() - started
+    assert len(deltas) > 2
+    assert all(len(delta.split()) <= 2 for delta in deltas)
+    assert "".join(deltas) == reply.result.text
+    assert elapsed >= (len(deltas) - 1) * 0.01 * 0.9
+    assert reply.result.state["mood"]
+
+
+def test_chunking_keeps_every_character():
+    text = "  Hold the reset button\nfor 10 seconds.  "
+    assert "".join(chunk_words(text)) == text
+
+
+def test_key_phrase_matching_is_tolerant_but_not_sloppy():
+    assert contains_phrase("hold it for ten seconds", "10 seconds")
+    assert contains_phrase("HOLD THE RESET-BUTTON", "reset button")
+    assert contains_phrase("hold the resett button", "reset button")  # a typo
+    assert not contains_phrase("hold it for 30 seconds", "10 seconds")
+    assert not contains_phrase("restart the modem", "reset button")
+
+
+# --- every bundled scenario can be won by a decent agent ------------------------------------
+
+
+def library_documents() -> list[tuple[str, dict]]:
+    documents = []
+    for path in sorted(LIBRARY.glob("*.y*ml")):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for document in loaded if isinstance(loaded, list) else [loaded]:
+            documents.append((f"{path.name}:{document.get('slug')}", document))
+    return documents
+
+
+def scripted_good_agent(document: dict) -> list[str]:
+    """Built from the file alone: greet with empathy, ask about each fact with its first
+    `asked_by` word, deliver each required entry's key phrases (or title), thank."""
+    persona = document.get("customer_persona") or {}
+    knowledge = {e["id"]: e for e in document.get("knowledge_base_entries") or []}
+    lines = ["Hello, thank you for contacting us. I'm sorry about the trouble, I understand."]
+    for fact in persona.get("facts") or []:
+        lines.append(f"Could you tell me about the {fact['asked_by'][0]}?")
+    for entry_id in (persona.get("resolution") or {}).get("requires") or []:
+        entry = knowledge[entry_id]
+        phrases = entry.get("key_phrases") or [entry["title"]]
+        lines.append("Here is what to do: " + "; ".join(phrases) + ".")
+    lines.append("Thank you for your patience, have a great day!")
+    return lines
+
+
+LIBRARY_DOCUMENTS = library_documents()
+
+
+@pytest.mark.skipif(not LIBRARY_DOCUMENTS, reason="no bundled scenarios in scenarios/library")
+@pytest.mark.parametrize(
+    "document", [d for _, d in LIBRARY_DOCUMENTS], ids=[n for n, _ in LIBRARY_DOCUMENTS]
+)
+def test_every_bundled_scenario_is_resolvable_by_a_good_agent(document):
+    conversation = Conversation(copy.deepcopy(document))
+    for line in scripted_good_agent(document):
+        conversation.say(line)
+    assert OUTCOME_ESCALATED not in conversation.outcomes, conversation.customer_lines
+    assert OUTCOME_RESOLVED in conversation.outcomes, conversation.customer_lines
+    facts = [f["key"] for f in (document.get("customer_persona") or {}).get("facts") or []]
+    assert sorted(conversation.state["revealed"]) == sorted(facts)
