@@ -7,7 +7,8 @@ HOST   ?= 127.0.0.1
 # The ASGI server's frame limit: a 4000-character message is ~16 KB of JSON at worst.
 WS_MAX_SIZE ?= 65536
 
-.PHONY: run test worker beat lint fmt migrate seed serve bench clean check screenshots
+.PHONY: run test worker beat lint fmt migrate seed serve bench clean check screenshots audit \
+	audit-baseline
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,9 +63,26 @@ fmt: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-check: $(VENV)/.runtime
+# Our apps' migrations must be safe to run under the previous release (django-migration-linter).
+# Initial migrations are exempt: they create tables no deployed code uses yet. The linter reads
+# the SQL of the configured database, so it runs on PostgreSQL, as production does (and CI).
+MIGRATION_APPS := accounts scenarios sessions_app performance gamification
+check: $(VENV)/.dev
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	@case "$${DATABASE_URL:-}" in \
+	  postgres*) $(BIN)/python manage.py lintmigrations --no-cache --ignore-initial-migrations \
+	    --include-apps $(MIGRATION_APPS) ;; \
+	  *) echo "lintmigrations: skipped, it needs PostgreSQL (set DATABASE_URL=postgres://...)" ;; \
+	esac
+
+## make audit: known-vulnerable dependencies (pip-audit) and risky code (bandit, with the
+## reviewed baseline .ci/bandit-baseline.json). An unreachable vulnerability service warns loudly.
+audit: $(VENV)/.dev
+	$(BIN)/python .ci/audit.py
+
+audit-baseline: $(VENV)/.dev
+	$(BIN)/python .ci/audit.py --update-baseline
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -66,7 +66,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # Bumped to end every session at once (logout, "log out other devices", deactivation):
     # it is part of the session auth hash that Django checks on each request and WebSocket.
-    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # db_default keeps inserts by code deployed before the column valid (migration linter).
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,7 @@ in-memory channel layer, eager Celery). `DATABASE_URL` and `REDIS_URL` switch on
 infrastructure; production (`DJANGO_DEBUG=false`) refuses to start without a secret key.
 """
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
     "performance",
     "gamification",
 ]
+# Development tooling from requirements-dev.txt: `make check` runs its `lintmigrations`.
+if importlib.util.find_spec("django_migration_linter"):
+    INSTALLED_APPS.append("django_migration_linter")
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
