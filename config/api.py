@@ -2,6 +2,7 @@
 every failure, whatever raised it (DRF, Django, a domain error or a bug)."""
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from config.errors import DomainError
+from config.logging import request_id_var
 from config.renderers import EnvelopeResponse
 
 logger = logging.getLogger(__name__)
@@ -71,9 +73,12 @@ def error_body(message: str, details=None) -> dict:
 
 def envelope_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(
+        response = Response(
             error_body(exc.message, {"code": exc.code, **exc.details}), status=exc.status
         )
+        if exc.status == status.HTTP_429_TOO_MANY_REQUESTS and "retry_after" in exc.details:
+            response["Retry-After"] = str(exc.details["retry_after"])
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -81,9 +86,21 @@ def envelope_exception_handler(exc, context):
 
     response = exception_handler(exc, context)
     if response is None:
-        logger.exception("Unhandled API error", exc_info=exc)
+        request = context.get("request")
+        # The id is also on the record itself (not only added by the handler's filter), so the
+        # line can be matched with the `X-Request-ID` the client saw whatever handler runs.
+        logger.error(
+            "Unhandled API error on %s %s",
+            getattr(request, "method", "-"),
+            getattr(request, "path", "-"),
+            exc_info=exc,
+            extra={"request_id": request_id_var.get()},
+        )
         return Response(
-            error_body("Something went wrong on our side. It has been logged.", {"code": "error"}),
+            error_body(
+                "Something went wrong on our side. It has been logged.",
+                {"code": "error", "request_id": request_id_var.get()},
+            ),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
@@ -94,6 +111,8 @@ def envelope_exception_handler(exc, context):
         message = _sentence(exc.detail)
         details = {"code": getattr(exc, "default_code", "error")}
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            details["retry_after"] = int(exc.wait + 0.999)
+            # Rounded up, and the header says the same: DRF's own header rounds down (even to 0).
+            details["retry_after"] = max(1, math.ceil(exc.wait))
+            response["Retry-After"] = str(details["retry_after"])
     response.data = error_body(message, details)
     return response

@@ -249,10 +249,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.EnvelopePagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.api.envelope_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.DojoAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # Only for views that set `throttle_scope` ("token", "messages"), on top of the above.
+        "rest_framework.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
@@ -266,13 +268,35 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Support Dojo API",
-    "DESCRIPTION": "Train customer-support agents against simulated customers.",
+    "DESCRIPTION": (
+        "Train customer-support agents against simulated customers.\n\n"
+        "Authenticate with `Authorization: Token <key>` (get one from `POST /api/v1/auth/token/`) "
+        "or, from the browser, the session cookie plus its CSRF token. Every success is "
+        '`{"success": true, "data": …, "meta": {…}}`; every failure is '
+        '`{"error": "<sentence>", "details": {…}}`. Throttled requests get a 429 with '
+        "`Retry-After`. A guide with curl examples is in `docs/api.md`."
+    ),
+    "TAGS": [
+        {"name": "accounts", "description": "You, your profile and your API token."},
+        {"name": "scenarios", "description": "The catalogue, and starting a session."},
+        {"name": "sessions", "description": "Chatting with the customer, ending, the report."},
+        {"name": "performance", "description": "Your scores over time."},
+        {"name": "gamification", "description": "Leaderboard and achievements."},
+    ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and its docs are public on purpose (tests/api allow-lists them): they describe
+    # the API to people who have no token yet. No authentication, so a stale token cannot 401 them.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "config.schema.envelope_postprocessing_hook",
+        "drf_spectacular.hooks.postprocess_schema_enums",
+    ],
 }
 
 # --- Customer engines ---------------------------------------------------------------------

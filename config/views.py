@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from config.api import error_body
+from config.logging import request_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,10 @@ def page_not_found(request, exception=None):
 def server_error(request):
     if _is_api(request):
         return JsonResponse(
-            error_body("Something went wrong on our side. It has been logged.", {"code": "500"}),
+            error_body(
+                "Something went wrong on our side. It has been logged.",
+                {"code": "500", "request_id": request_id_var.get()},
+            ),
             status=500,
         )
     # No template context processors here: the database may be what failed.
