@@ -76,3 +76,134 @@ def describe(violations: list[dict]) -> str:
             details = [line.strip() for line in (node["summary"] or "").splitlines()[1:]]
             lines.append(f"    {node['target']}: {' / '.join(details[:2])}")
     return "\n".join(lines)
+
+
+# --- The chat ---------------------------------------------------------------------------------
+
+# Records, on every change of the chat, whether the typing indicator shows and the text of the
+# reply being streamed: what a person would have seen frame by frame.
+STREAM_RECORDER = """() => {
+    const typing = document.getElementById("chat-typing");
+    const log = (window.__e2eStream = []);
+    const snap = () => {
+        const streaming = document.querySelector(".chat-msg-streaming .chat-text");
+        log.push({typing: !typing.hidden, text: streaming ? streaming.textContent : null});
+    };
+    new MutationObserver(snap).observe(document.getElementById("chat"), {
+        subtree: true, childList: true, characterData: true,
+        attributes: true, attributeFilter: ["hidden", "class"],
+    });
+}"""
+
+# Keeps every toast shown on any page of the tab (they vanish after a few seconds, and the chat
+# reloads itself into the report) in sessionStorage, so the test can ask what appeared.
+TOAST_RECORDER = """(() => {
+    const record = () => {
+        const box = document.getElementById("toasts");
+        if (!box) return;
+        new MutationObserver((mutations) => {
+            const seen = JSON.parse(sessionStorage.getItem("e2e-toasts") || "[]");
+            for (const m of mutations) for (const n of m.addedNodes) seen.push(n.textContent);
+            sessionStorage.setItem("e2e-toasts", JSON.stringify(seen));
+        }).observe(box, {childList: true});
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", record);
+    else record();
+})();"""
+
+
+def recorded_toasts(page: Page) -> list[str]:
+    return page.evaluate("() => JSON.parse(sessionStorage.getItem('e2e-toasts') || '[]')")
+
+
+def chat_input(page: Page):
+    return page.get_by_role("textbox", name=re.compile("^Your reply to"))
+
+
+def transcript(page: Page):
+    return page.locator("#chat-transcript")
+
+
+def customer_messages(page: Page):
+    return transcript(page).locator(".chat-msg-customer")
+
+
+def agent_messages(page: Page):
+    return transcript(page).locator(".chat-msg-agent")
+
+
+def wait_connected(page: Page) -> None:
+    expect(page.get_by_role("status").filter(has_text="Connected")).to_be_visible()
+
+
+def say(page: Page, text: str, *, replies_before: int | None = None) -> None:
+    """Type a message, press Enter, and wait until the customer has answered it."""
+    if replies_before is None:
+        replies_before = customer_messages(page).count()
+    box = chat_input(page)
+    box.fill(text)
+    box.press("Enter")
+    expect(agent_messages(page).filter(has_text=text)).to_have_count(1)
+    expect(customer_messages(page)).to_have_count(replies_before + 1)
+    expect(transcript(page).locator(".chat-msg-streaming, .chat-msg-pending")).to_have_count(0)
+
+
+def end_session(page: Page) -> None:
+    page.get_by_role("button", name="End session").click()
+    dialog = page.get_by_role("dialog", name="End this session?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="End and score").click()
+
+
+# Keeps a handle on every WebSocket the page opens, so that a test can cut them as a dropped
+# network would (the chat's own socket is private to chat.js).
+SOCKET_TRACKER = """(() => {
+    const Native = window.WebSocket;
+    window.__e2eSockets = [];
+    window.WebSocket = class extends Native {
+        constructor(...args) { super(...args); window.__e2eSockets.push(this); }
+    };
+})();"""
+
+
+def drop_network(page: Page) -> None:
+    """Go offline and cut the open sockets: reconnecting fails until `restore_network`."""
+    page.context.set_offline(True)
+    page.evaluate(
+        """() => window.__e2eSockets
+            .filter((s) => s.url.includes("/ws/sessions/"))
+            .forEach((s) => s.close())"""
+    )
+
+
+def restore_network(page: Page) -> None:
+    page.context.set_offline(False)
+
+
+def focused(page: Page) -> dict:
+    """The element that has keyboard focus, and whether a focus ring is drawn around it."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const style = getComputedStyle(el);
+            return {
+                tag: el.tagName.toLowerCase(),
+                id: el.id,
+                text: (el.getAttribute("aria-label") || el.textContent || "").trim().slice(0, 60),
+                ring: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
+                    || style.boxShadow !== "none",
+            };
+        }"""
+    )
+
+
+def tab_until(page: Page, matches, *, key: str = "Tab", limit: int = 40) -> list[dict]:
+    """Press Tab (or Shift+Tab) until `matches(focused)`; the stops on the way, in order."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        stop = focused(page)
+        stops.append(stop)
+        if matches(stop):
+            return stops
+    raise AssertionError(f"never reached by {key}: {[s['text'] or s['id'] for s in stops]}")
