@@ -29,6 +29,7 @@ from sessions_app.selectors import session_get_for_user
 from sessions_app.services import (
     CustomerTurn,
     customer_reply_stream,
+    customer_turn_running,
     message_post_agent,
     session_end,
 )
@@ -50,7 +51,7 @@ _UNITS = {
 
 
 def parse_rate(rate: str) -> tuple[int, float]:
-    """ "10/10s" → (10, 10.0); "30/min" → (30, 60.0). A malformed rate means no limit."""
+    """A rate such as `10/10s` → (10, 10.0) or `30/min` → (30, 60.0); malformed → no limit."""
     match = _RATE.match(rate or "")
     if not match:
         return 0, 0.0
@@ -274,6 +275,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             "status": session.status,
             "outcome": session.outcome,
             "mood": (session.engine_state or {}).get("mood"),
+            # A tab (re)connecting while another is being answered shows the typing indicator.
+            "customer_typing": customer_turn_running(self.session_pk),
         }
 
     def _end(self) -> UserSession:

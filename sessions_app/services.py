@@ -190,6 +190,11 @@ def _turn_lock_key(session_id) -> str:
     return f"sessions:turn-lock:{session_id}"
 
 
+def customer_turn_running(session_id) -> bool:
+    """Whether some process is writing the customer's reply in this session right now."""
+    return cache.get(_turn_lock_key(session_id)) is not None
+
+
 def _turn_lock_seconds() -> int:
     """Long enough for the slowest legitimate turn; a crashed process frees it by expiry."""
     model_worst = settings.OPENAI_TIMEOUT * (settings.OPENAI_MAX_RETRIES + 1) * 2

@@ -169,7 +169,7 @@
     for (const message of frame.messages || []) render(message);
     for (const el of unsent) if (!el.isConnected) transcript.appendChild(el);
     setMood(frame.mood);
-    setTyping(false);
+    setTyping(Boolean(frame.customer_typing));
     scrollDown();
     if (frame.status && frame.status !== "active") { setStatus(frame.status, frame.outcome); return; }
     if (frame.outcome === "resolved") setStatus("active", "resolved");

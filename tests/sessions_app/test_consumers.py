@@ -91,6 +91,7 @@ async def test_history_comes_first_with_status_outcome_and_mood(chat, trainee_co
     assert history["status"] == "active"
     assert history["outcome"] == ""
     assert history["mood"] in {"calm", "uneasy", "frustrated", "angry"}
+    assert history["customer_typing"] is False
     [opening] = history["messages"]
     assert set(opening) == {"id", "seq", "role", "content", "created_at", "client_id"}
     assert opening["role"] == "customer"
@@ -247,6 +248,9 @@ async def test_a_second_sender_while_the_customer_answers_gets_busy_but_is_store
     communicator, _ = await opened(chat, trainee_cookie)
     # Another process holds this session's turn.
     await database_sync_to_async(cache.add)(_turn_lock_key(chat.pk), "other", 30)
+    late_tab, history = await opened(chat, trainee_cookie)
+    assert history["customer_typing"] is True
+    await late_tab.disconnect()
     await communicator.send_json_to(agent("Are you there?"))
     frames = await drain(communicator)
     assert types(frames) == ["message", "error"]

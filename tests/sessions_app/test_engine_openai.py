@@ -252,3 +252,25 @@ async def test_a_spent_session_budget_is_a_clear_error_without_a_call(
     *_, roles = await session_state(openai_chat.pk)
     assert roles == ["customer", "agent"]
     await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_rest_a_failing_model_is_a_503_and_the_message_is_kept(
+    openai_chat, fake_model, trainee
+):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(trainee)
+    fake_model.then(Status(500), Stream(["Orange."]))
+    url = f"/api/v1/sessions/{openai_chat.pk}/messages/"
+    response = client.post(url, {"content": "What colour is the light?"}, format="json")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["details"]["code"] == "engine_error"
+    agent_message = ChatMessage.objects.get(pk=body["details"]["agent_message_id"])
+    assert agent_message.content == "What colour is the light?"
+
+    response = client.post(url, {"content": "Again, please?"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["data"]["customer_message"]["content"] == "Orange."
