@@ -54,7 +54,7 @@ def session_detail(request, session_id):
         for entry in snapshot.get("knowledge_base_entries") or []
         if isinstance(entry, dict)
     ]
-    messages = list(session.messages.order_by("seq"))
+    transcript = list(session.messages.order_by("seq"))
     return render(
         request,
         "sessions_app/chat.html",
@@ -68,7 +68,7 @@ def session_detail(request, session_id):
             "technical_context": _rows(ticket.get("technical_context")),
             "customer_name": persona.get("name") or "Customer",
             "knowledge_base": knowledge_base,
-            "messages": messages,
+            "transcript": transcript,
             "mood": (session.engine_state or {}).get("mood"),
             "enter_sends": _preference(request.user, "enter_sends", True),
             "show_mood": _preference(request.user, "show_customer_mood", True),

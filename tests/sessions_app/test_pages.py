@@ -97,3 +97,9 @@ def test_an_ended_session_shows_its_report(client_user, live, status):
     names = [t.name for t in response.templates]
     assert "performance/report.html" in names
     assert "sessions_app/chat.html" not in names
+
+
+def test_the_transcript_is_not_mistaken_for_flash_messages(client_user, live):
+    html = page(client_user, live).content.decode()
+    assert 'class="flashes"' not in html
+    assert "#1 customer" not in html
