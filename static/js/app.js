@@ -65,6 +65,12 @@
       let event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
       document.dispatchEvent(new CustomEvent("dojo:notification", { detail: event }));
+      if (event.type === "xp.awarded" && typeof event.total_xp === "number") {
+        // The dashboard's level card follows along (100 XP per level, as on the server).
+        document.querySelectorAll("[data-xp-bar]").forEach((bar) => { bar.value = event.total_xp % 100; });
+        document.querySelectorAll("[data-xp-total]").forEach((el) => { el.textContent = String(event.total_xp); });
+        document.querySelectorAll("[data-xp-next]").forEach((el) => { el.textContent = String(100 - (event.total_xp % 100)); });
+      }
       if (event.type === "level.up") {
         document.querySelectorAll("[data-level-chip]").forEach((chip) => { chip.textContent = "Lv " + event.level; });
         document.querySelectorAll("[data-level-title]").forEach((el) => { el.textContent = "Level " + event.level; });

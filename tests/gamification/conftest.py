@@ -38,6 +38,22 @@ def make_scored(
     )
 
 
+@pytest.fixture(autouse=True)
+def _default_achievements(request):
+    """The data migration's achievements, even after a transactional test elsewhere flushed
+    every table (those run in file order here, e.g. the browser tests before this folder)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from django.core.management import call_command
+
+    from gamification.models import Achievement
+
+    if not Achievement.objects.exists():
+        call_command("load_achievements", verbosity=0)
+
+
 @pytest.fixture
 def scored():
     return make_scored

@@ -31,6 +31,7 @@ def test_dashboard_shows_level_progress_streak_sessions_and_gallery(client, user
 
     assert f"Level {user.level}" in html
     assert f'<progress class="xp-bar" max="100" value="{user.xp_into_level}"' in html
+    assert f"<span data-xp-total>{user.xp}</span> XP in total" in html
     assert 'style="' not in html
     assert "<strong>2</strong> days" in html  # current streak
     assert "Best: 2 days" in html
