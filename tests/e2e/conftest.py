@@ -60,6 +60,7 @@ def _is_e2e(item) -> bool:
     return Path(str(item.path)).resolve().is_relative_to(E2E_DIR)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Mark browser tests `e2e`, run them last, and skip them loudly when there is no browser."""
     e2e_items = [item for item in items if _is_e2e(item)]
@@ -111,7 +112,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         verdict = "FAILED (DOJO_REQUIRE_BROWSER=1)" if REQUIRE_BROWSER else "SKIPPED"
         terminalreporter.write_sep(
             "!",
-            f"{_state['e2e_selected']} browser journeys {verdict}: Chromium not found at "
+            f"{_state['e2e_selected']} browser tests {verdict}: Chromium not found at "
             f"{CHROMIUM}; install it with `bash .ci/install-browser`",
             red=True,
             bold=True,
