@@ -11,13 +11,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     `achievement.unlocked`) to every page they have open, across processes via the layer."""
 
     async def connect(self):
+        # Accept first, as the chat socket does: a close before the handshake completes reaches
+        # a browser as a failed handshake (code 1006), never as 4401, so pages cannot tell
+        # "signed out, stop retrying" from a network blip.
+        await self.accept()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
 
     async def disconnect(self, code):
         if getattr(self, "group", None):

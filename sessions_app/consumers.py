@@ -20,8 +20,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from accounts.security import socket_must_close
 from config.errors import DomainError
-from config.groups import session_group
+from config.groups import session_group, user_group
 from sessions_app.broadcast import EVENT_TYPE, message_data, status_payload
 from sessions_app.exceptions import RateLimited, SessionNotFound
 from sessions_app.models import UserSession
@@ -84,6 +85,8 @@ class SlidingWindow:
 class SessionConsumer(AsyncJsonWebsocketConsumer):
     session_pk = None
     group_name: str | None = None
+    # The trainee's own group: deactivation and sign-outs (`force.disconnect`) arrive there.
+    user_group_name: str | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def connect(self):
@@ -105,13 +108,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         self.session_pk = session.pk
         self.rate = SlidingWindow(*parse_rate(settings.CHAT_RATE_LIMIT))
         self.group_name = session_group(session.pk)
+        self.user_group_name = user_group(user.pk)
         # Join before reading the history, so that nothing said in between is missed.
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.channel_layer.group_add(self.user_group_name, self.channel_name)
         await self.send_json(await database_sync_to_async(self._history)())
 
     async def disconnect(self, code):
         if self.group_name:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        if self.user_group_name:
+            await self.channel_layer.group_discard(self.user_group_name, self.channel_name)
 
     async def dispatch(self, message):
         # An event type this consumer has no handler for is ignored rather than fatal.
@@ -238,6 +245,16 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if event.get("exclude") == self.channel_name:
             return
         await self.send_frame(event["payload"])
+
+    async def force_disconnect(self, event):
+        """The trainee was deactivated or signed out elsewhere (accounts.services): a chat left
+        open must not keep talking for a login that no longer exists."""
+        if socket_must_close(self.scope, event):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def notify(self, event):
+        """XP and achievement events share the user group; pages show them through
+        /ws/notifications/, so the chat ignores them rather than logging each one."""
 
     # ---- sending -------------------------------------------------------------------------------
     async def send_frame(self, payload: dict):
