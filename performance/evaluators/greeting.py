@@ -7,6 +7,7 @@ from performance.evaluators.base import (
     any_pattern,
     first_match,
     phrase_pattern,
+    snippet,
 )
 from performance.registry import register
 
@@ -70,7 +71,9 @@ class GreetingEvaluator(Evaluator):
             rationale = "The first reply had no greeting, offer of help or name."
         tip = ""
         if score < 80:
-            opening = f"“{first.content[:60].strip()}”"
+            excerpt = snippet(first.content, 60)
+            ellipsis = "…" if len(excerpt) < len(first.content.strip()) else ""
+            opening = f"“{excerpt}{ellipsis}”"
             missing = []
             if not hello:
                 missing.append("a greeting")

@@ -68,15 +68,15 @@ class InformationGatheringEvaluator(Evaluator):
                 fact = missing[0]
                 hint = quote_list(fact.get("asked_by") or [], 2)
                 tip = (
-                    f"You never asked about the {humanise(fact.get('key', 'details'))}; the "
+                    f"You never asked about “{humanise(fact.get('key', 'details'))}”; the "
                     f"customer only shares it when asked (e.g. mention {hint}), so ask in your "
                     "first reply."
                 )
             elif late:
                 fact, message, _ = late[0]
                 tip = (
-                    f"You asked about the {humanise(fact.get('key', 'details'))} only after "
-                    f"{message.index} messages; ask for the device state in your first reply."
+                    f"You asked about “{humanise(fact.get('key', 'details'))}” only after "
+                    f"{message.index} messages; ask for it in your first reply."
                 )
         if not evidence:
             evidence = [transcript.agent[0].evidence()]
