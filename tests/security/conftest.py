@@ -5,6 +5,9 @@ import pytest
 from django.conf import global_settings
 from django.test import Client
 
+# The consumer's database thread must close its connection after async tests (PostgreSQL).
+from tests.sessions_app.conftest import close_thread_connections  # noqa: F401
+
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "config" / "settings.py"
 PRODUCTION_HOST = "dojo.example.com"
 PRODUCTION_ENV = {

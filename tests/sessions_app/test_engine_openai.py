@@ -158,7 +158,8 @@ async def test_the_end_marker_resolves_and_never_reaches_the_trainee(
 ):
     fake_model.then(Stream(["Oh, it's ", "back up. Thanks! [", "[RESOL", "VED]", "]"]))
     communicator = await open_chat(openai_chat, trainee_cookie)
-    await communicator.send_json_to(agent("Try the button on the back."))
+    # The fix is delivered (CONTRACT §2 key phrases): the customer may now say it works.
+    await communicator.send_json_to(agent("Hold the reset button for 10 seconds."))
     frames = await frames_until(communicator, "session.status")
     assert not any("[" in f.get("delta", "") for f in frames)
     done = next(f for f in frames if f["type"] == "customer.done")
