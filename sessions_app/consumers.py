@@ -183,10 +183,13 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return
 
         if not posted.created:
-            # A resend after a reconnect: answer from what is stored, never run the engine.
+            # A resend after a reconnect: answer from what is stored, and run the engine only
+            # if the customer's answer to it failed (the trainee pressed retry).
             await self.send_frame({"type": "message", "message": message_data(posted.message)})
             if posted.reply is not None:
                 await self.send_frame({"type": "message", "message": message_data(posted.reply)})
+            if posted.awaiting_reply:
+                await self.run_customer_turn(posted.message)
             return
         await self.to_all({"type": "message", "message": message_data(posted.message)})
         await self.run_customer_turn(posted.message)

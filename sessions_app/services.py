@@ -94,11 +94,18 @@ def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> User
 
 class AgentMessagePosted(NamedTuple):
     """`created` is False for a resent `client_id`; `reply` is then the customer's stored
-    answer to it, if there is one (the engine is never run twice for one message)."""
+    answer to it, if there is one (the engine is never run twice for one message).
+
+    `awaiting_reply` is True when the customer still owes this message an answer: it is new,
+    or it is a resend of the session's last message whose answer failed (timeout, model
+    error, cut stream). The caller runs the customer turn then, so retrying after a failure
+    gets exactly one answer without storing the trainee's words twice.
+    """
 
     message: ChatMessage
     created: bool
     reply: ChatMessage | None = None
+    awaiting_reply: bool = False
 
 
 def customer_reply_to(message: ChatMessage) -> ChatMessage | None:
@@ -158,7 +165,7 @@ def message_post_agent(*, session: UserSession, content, client_id=None) -> Agen
         if client_uuid is not None:
             existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
             if existing is not None:
-                return AgentMessagePosted(existing, False, customer_reply_to(existing))
+                return _resent(locked, existing)
         if locked.status != SessionStatus.ACTIVE:
             raise SessionNotActive()
         turns = locked.messages.filter(role=MessageRole.AGENT).count()
@@ -178,9 +185,22 @@ def message_post_agent(*, session: UserSession, content, client_id=None) -> Agen
             existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
             if existing is None:
                 raise
-            return AgentMessagePosted(existing, False, customer_reply_to(existing))
+            return _resent(locked, existing)
         UserSession.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
-    return AgentMessagePosted(message, True, None)
+    return AgentMessagePosted(message, True, None, awaiting_reply=True)
+
+
+def _resent(session: UserSession, message: ChatMessage) -> AgentMessagePosted:
+    """A message sent again: its stored answer, or — when the answer failed and nothing was
+    said since — a request to answer it now. Caller holds the session row lock."""
+    reply = customer_reply_to(message)
+    awaiting = (
+        reply is None
+        and session.status == SessionStatus.ACTIVE
+        and message.role == MessageRole.AGENT
+        and not session.messages.filter(seq__gt=message.seq).exists()
+    )
+    return AgentMessagePosted(message, False, reply, awaiting_reply=awaiting)
 
 
 # --- the customer's reply ------------------------------------------------------------------
@@ -345,10 +365,21 @@ def customer_reply(*, session: UserSession, reply_to: ChatMessage | None = None)
 
 
 def _enqueue_scoring(session_id) -> None:
+    """Best effort: with the broker down the session stays in `scoring`, the end the trainee
+    asked for stands, and `performance.tasks.sweep_unscored_sessions` enqueues it later."""
     # Imported here: performance imports sessions_app, and scoring is optional at import time.
+    from kombu.exceptions import OperationalError as BrokerError
+
     from performance.tasks import score_session
 
-    score_session.delay(str(session_id))
+    try:
+        score_session.delay(str(session_id))
+    except (BrokerError, ConnectionError, TimeoutError) as exc:
+        logger.warning(
+            "Scoring not enqueued (broker unreachable); the sweep will retry: %s",
+            type(exc).__name__,
+            extra={"session_id": str(session_id)},
+        )
 
 
 def session_end(*, session: UserSession, by=None, outcome: str = SessionOutcome.ENDED):

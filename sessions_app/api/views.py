@@ -91,11 +91,12 @@ class SessionMessageView(generics.GenericAPIView):
             content=body.validated_data["content"],
             client_id=body.validated_data.get("client_id"),
         )
-        if not posted.created:
+        if not posted.awaiting_reply:
             pair = {"agent_message": posted.message, "customer_message": posted.reply}
             return EnvelopeResponse(MessagePairSerializer(pair).data, status=status.HTTP_200_OK)
 
-        broadcast(session.pk, {"type": "message", "message": message_data(posted.message)})
+        if posted.created:
+            broadcast(session.pk, {"type": "message", "message": message_data(posted.message)})
         try:
             turn = customer_reply(session=session, reply_to=posted.message)
         except DomainError as error:
@@ -110,7 +111,8 @@ class SessionMessageView(generics.GenericAPIView):
         pair = {"agent_message": posted.message, "customer_message": turn.message}
         return EnvelopeResponse(
             MessagePairSerializer(pair).data,
-            status=status.HTTP_201_CREATED,
+            # A retried answer stores no new agent message: 200, as for any resend.
+            status=status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK,
             meta={"status": turn.status, "outcome": turn.outcome, "mood": turn.mood},
         )
 
