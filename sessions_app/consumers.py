@@ -137,7 +137,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: "[[[[…" nested deeper than the parser's stack.
             await self.send_error("bad_json", "That frame is not valid JSON.")
             return
         if not isinstance(content, dict):
@@ -156,7 +157,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         else:
             await self.send_error(
                 "unknown_type",
-                f"Unknown frame type {kind!r}; expected agent.message or session.end."
+                f"Unknown frame type {kind[:40]!r}; expected agent.message or session.end."
                 if isinstance(kind, str)
                 else "Every frame needs a string `type`.",
             )

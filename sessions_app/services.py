@@ -9,6 +9,7 @@ between the two leaves the agent's message stored and the session usable.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ from sessions_app.models import (
 )
 
 logger = logging.getLogger(__name__)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> UserSession:
@@ -123,6 +126,10 @@ def customer_reply_to(message: ChatMessage) -> ChatMessage | None:
 def _validated_content(content) -> str:
     if not isinstance(content, str):
         raise MessageInvalid("A message's content must be text.")
+    if "\x00" in content or _SURROGATE.search(content):
+        # PostgreSQL cannot store NUL, and a lone surrogate cannot be encoded at all: refuse
+        # them here as invalid input rather than fail at the database.
+        raise MessageInvalid("A message cannot contain NUL characters or broken Unicode.")
     if len(content) > settings.CHAT_MAX_MESSAGE_CHARS:
         raise MessageTooLong(
             f"Messages are limited to {settings.CHAT_MAX_MESSAGE_CHARS} characters "
