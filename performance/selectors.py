@@ -95,10 +95,11 @@ def _highlighted(content: str, spans: list[_Span]) -> str:
 
 
 def _is_whole_message(message, quote: str) -> bool:
-    """Evidence that points at a message as a whole (its opening words, see
+    """Evidence that points at an agent's message as a whole (its opening words, see
     `Message.evidence`) links to the message instead of marking it, so that it never swallows
-    the precise quotes other criteria highlight inside it."""
-    return quote == snippet(message.content)
+    the precise quotes other criteria highlight inside it. A customer's message quoted whole
+    (the confirmation that the problem is fixed) is marked like any other quote."""
+    return message.role != "customer" and quote == snippet(message.content)
 
 
 def _evidence_layout(metrics, messages):

@@ -24,9 +24,17 @@
   const endButton = document.getElementById("chat-end");
   const endDialog = document.getElementById("chat-end-dialog");
 
+  // Heartbeat: a ping every HEARTBEAT_MS; a socket that then stays silent for
+  // HEARTBEAT_TIMEOUT_MS is dead (a dropped Wi-Fi or a sleeping laptop never says "close").
+  const HEARTBEAT_MS = 15000;
+  const HEARTBEAT_TIMEOUT_MS = 5000;
+
   const pending = new Map(); // client_id -> {content, el}
   let socket = null;
   let retry = 0;
+  let reconnectTimer = null;
+  let heartbeatTimer = null;
+  let silenceTimer = null;
   let status = cfg.status;
   let stopped = false;
 
@@ -98,7 +106,8 @@
       transcript.appendChild(li);
     }
     textOf(li).textContent += delta;
-    setTyping(false);
+    // The indicator stays on until customer.done: the customer is still typing.
+    setTyping(true);
     scrollDown();
   }
 
@@ -137,6 +146,8 @@
       input.disabled = true;
       sendButton.disabled = true;
       endButton.disabled = true;
+      document.querySelectorAll("[data-kb-insert]").forEach(function (button) { button.disabled = true; });
+      stopHeartbeat();
       setTyping(false);
       notice.textContent = outcome === "escalated"
         ? "The customer has asked for someone else. The session has ended and is being scored…"
@@ -197,7 +208,10 @@
   function onFrame(frame) {
     switch (frame.type) {
       case "history": onHistory(frame); break;
-      case "message": render(frame.message); break;
+      case "message":
+        render(frame.message);
+        if (frame.message && frame.message.role === "customer") setTyping(false);
+        break;
       case "customer.typing": setTyping(true); break;
       case "customer.delta": streamInto(frame.message_id, frame.delta || ""); break;
       case "customer.done": render(frame.message); setTyping(false); setMood(frame.mood); break;
@@ -208,38 +222,108 @@
     }
   }
 
+  function stopHeartbeat() {
+    clearInterval(heartbeatTimer);
+    clearTimeout(silenceTimer);
+    heartbeatTimer = null;
+    silenceTimer = null;
+  }
+
+  // Any frame proves the socket alive; silence after a ping proves it dead.
+  function heard() {
+    clearTimeout(silenceTimer);
+    silenceTimer = null;
+  }
+
+  function ping(ws) {
+    if (ws !== socket || ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify({ type: "ping" }));
+    if (!silenceTimer) {
+      silenceTimer = setTimeout(function () { abandon(ws, "Reconnecting…"); }, HEARTBEAT_TIMEOUT_MS);
+    }
+  }
+
+  function startHeartbeat(ws) {
+    stopHeartbeat();
+    heartbeatTimer = setInterval(function () { ping(ws); }, HEARTBEAT_MS);
+  }
+
+  function scheduleReconnect() {
+    if (stopped) return;
+    clearTimeout(reconnectTimer);
+    retry = Math.min(retry + 1, 6);
+    const delay = Math.round(500 * Math.pow(2, retry) * (0.75 + Math.random() / 2));
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  // Give up on `ws` at once and go through the reconnect path: a dead socket's own close
+  // event may take a minute to come, and anything unacknowledged is resent after `history`.
+  function abandon(ws, label) {
+    if (ws !== socket) return;
+    socket = null;
+    stopHeartbeat();
+    try { ws.close(); } catch (e) { /* already closing */ }
+    setConnection(navigator.onLine === false ? "offline" : "connecting", navigator.onLine === false ? "Offline" : label);
+    scheduleReconnect();
+  }
+
   function connect() {
     if (stopped) return;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    setConnection("connecting", retry ? "Reconnecting…" : "Connecting…");
-    socket = new WebSocket(scheme + location.host + cfg.wsPath);
-    socket.addEventListener("open", function () {
+    if (navigator.onLine === false) setConnection("offline", "Offline");
+    else setConnection("connecting", retry ? "Reconnecting…" : "Connecting…");
+    const ws = new WebSocket(scheme + location.host + cfg.wsPath);
+    socket = ws;
+    ws.addEventListener("open", function () {
+      if (ws !== socket) return;
       retry = 0;
       setConnection("online", "Connected");
+      startHeartbeat(ws);
     });
-    socket.addEventListener("message", function (event) {
+    ws.addEventListener("message", function (event) {
+      if (ws !== socket) return;
+      heard();
       let frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame && typeof frame === "object") onFrame(frame);
     });
-    socket.addEventListener("close", function (event) {
+    ws.addEventListener("close", function (event) {
+      if (ws !== socket) return; // already abandoned; its replacement is on its way
+      socket = null;
+      stopHeartbeat();
       if (event.code === 4401) {
+        stopped = true;
         setConnection("offline", "Signed out");
         showAlert("You have been signed out. Log in again to continue this session.");
         return;
       }
       if (event.code === 4404) {
+        stopped = true;
         setConnection("offline", "Not available");
         showAlert("This session is not available.");
         return;
       }
       if (stopped) { setConnection("offline", "Closed"); return; }
-      retry = Math.min(retry + 1, 6);
-      const delay = Math.round(500 * Math.pow(2, retry) * (0.75 + Math.random() / 2));
-      setConnection("offline", "Offline — reconnecting");
-      setTimeout(connect, delay);
+      setConnection("offline", navigator.onLine === false ? "Offline" : "Offline — reconnecting");
+      scheduleReconnect();
     });
   }
+
+  // The browser knows about the network before the socket does: say so, and come back at once.
+  window.addEventListener("offline", function () {
+    if (stopped) return;
+    setConnection("offline", "Offline");
+    if (socket) abandon(socket, "Offline");
+  });
+  window.addEventListener("online", function () {
+    if (stopped) return;
+    if (socket && socket.readyState === WebSocket.OPEN) { ping(socket); return; }
+    if (socket && socket.readyState === WebSocket.CONNECTING) return;
+    retry = 0;
+    connect();
+  });
 
   // ---- composing ----------------------------------------------------------------------------
   function newClientId() {
@@ -294,7 +378,9 @@
       const terms = kbSearch.value.toLowerCase().split(/\s+/).filter(Boolean);
       let shown = 0;
       document.querySelectorAll("[data-kb-entry]").forEach(function (entry) {
-        const text = entry.textContent.toLowerCase();
+        const title = entry.querySelector("summary");
+        const body = entry.querySelector("[data-kb-body]");
+        const text = ((title ? title.textContent : "") + " " + (body ? body.textContent : "")).toLowerCase();
         const match = terms.every(function (term) { return text.includes(term); });
         entry.hidden = !match;
         if (match) shown += 1;
@@ -302,6 +388,29 @@
       kbEmpty.hidden = shown > 0;
     });
   }
+
+  // ---- knowledge base: insert an article into the reply ----------------------------------------
+  function insertIntoReply(text) {
+    if (input.disabled || !text) return;
+    const start = input.selectionStart == null ? input.value.length : input.selectionStart;
+    const end = input.selectionEnd == null ? start : input.selectionEnd;
+    const before = input.value.slice(0, start);
+    const after = input.value.slice(end);
+    // Keep words apart from what is already typed on either side.
+    const lead = before && !/\s$/.test(before) ? " " : "";
+    const trail = after && !/^\s/.test(after) ? " " : "";
+    input.setRangeText(lead + text + trail, start, end, "end");
+    updateCounter();
+    input.focus();
+  }
+
+  document.querySelectorAll("[data-kb-insert]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const entry = button.closest("[data-kb-entry]");
+      const body = entry ? entry.querySelector("[data-kb-body]") : null;
+      insertIntoReply(body ? body.textContent.trim() : "");
+    });
+  });
 
   // ---- timer ------------------------------------------------------------------------------
   const startedAt = Date.parse(cfg.startedAt);

@@ -1,11 +1,13 @@
 """The report at /sessions/<uuid>/ and the performance dashboard at /performance/."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from performance.services import session_score
 from sessions_app.models import SessionStatus
@@ -68,6 +70,33 @@ def test_report_escapes_message_html_and_still_highlights(
     assert ">Hi</mark>" in html
     assert "Dana</mark>" in html
     assert "&amp; co" in html
+
+
+def test_report_marks_the_customers_confirmation_and_offers_the_next_scenario_as_a_button(
+    client_user, make_session, user, scenario
+):
+    next_up = ScenarioFactory(slug="wifi-crawls", title="Wi-Fi crawls <every> evening")
+    session = scored(make_session, user, scenario, good_agent(ROUTER_SCENARIO))
+    html = client_user.get(f"/sessions/{session.id}/").content.decode()
+
+    # The customer's whole confirming message is marked, escaped, and the criterion links to it
+    confirm = ROUTER_SCENARIO["customer_persona"]["resolution"]["confirm"]
+    message = session.messages.get(role="customer", content=confirm)
+    mark = re.search(
+        rf'<mark id="(ev-{message.seq}-\d+)" class="evidence" title="([^"]*)">(.*?)</mark>', html
+    )
+    assert mark, "the confirmation is not highlighted"
+    assert "Resolution" in mark.group(2)
+    assert mark.group(3) == escape(confirm)
+    criterion = html.split('id="criterion-resolution"')[1].split("</li>")[0]
+    assert f'href="#{mark.group(1)}"' in criterion
+
+    # "Next scenario" is a secondary button naming the scenario (escaped), beside "Try again"
+    link = re.search(r"<a ([^>]*data-next-scenario[^>]*)>(.*?)</a>", html, re.S)
+    assert link
+    assert 'class="btn btn-secondary' in link.group(1)
+    assert f'href="/scenarios/{next_up.slug}/"' in link.group(1)
+    assert "Wi-Fi crawls &lt;every&gt; evening" in link.group(2)
 
 
 def test_report_while_scoring_updates_itself(client_user, make_session, user, scenario):

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.utils.html import escape
 
 from sessions_app.models import SessionStatus, UserSession
 from sessions_app.services import message_post_agent, session_start
@@ -103,3 +104,21 @@ def test_the_transcript_is_not_mistaken_for_flash_messages(client_user, live):
     html = page(client_user, live).content.decode()
     assert 'class="flashes"' not in html
     assert "#1 customer" not in html
+
+
+def test_each_knowledge_base_article_has_an_insert_into_reply_button(client_user, live):
+    html = page(client_user, live).content.decode()
+    entries = re.findall(r"<li class=\"chat-kb-entry\" data-kb-entry>(.*?)</li>", html, re.S)
+    assert len(entries) == len(live.scenario.knowledge_base_entries) >= 1
+    for entry, article in zip(entries, live.scenario.knowledge_base_entries, strict=True):
+        assert f"<p data-kb-body>{escape(article['body'])}</p>" in entry
+        buttons = re.findall(r"<button\b[^>]*>.*?</button>", entry, re.S)
+        assert len(buttons) == 1
+        button = buttons[0]
+        # A plain button (never submits the composer); its name starts with what it shows
+        # and ends with the article's title, for screen readers
+        assert 'type="button"' in button
+        assert "data-kb-insert" in button
+        assert 'aria-controls="chat-input"' in button
+        assert f'aria-label="Insert into reply: {escape(article["title"])}"' in button
+        assert re.sub(r"<[^>]+>", "", button) == "Insert into reply"
