@@ -28,6 +28,9 @@
   // HEARTBEAT_TIMEOUT_MS is dead (a dropped Wi-Fi or a sleeping laptop never says "close").
   const HEARTBEAT_MS = 15000;
   const HEARTBEAT_TIMEOUT_MS = 5000;
+  // The server answers frames in order, so a ping sent while the customer is composing a reply
+  // waits for that reply (a slow model may think for a while before its first word).
+  const HEARTBEAT_BUSY_TIMEOUT_MS = 30000;
 
   const pending = new Map(); // client_id -> {content, el}
   let socket = null;
@@ -239,7 +242,8 @@
     if (ws !== socket || ws.readyState !== WebSocket.OPEN) return;
     ws.send(JSON.stringify({ type: "ping" }));
     if (!silenceTimer) {
-      silenceTimer = setTimeout(function () { abandon(ws, "Reconnecting…"); }, HEARTBEAT_TIMEOUT_MS);
+      const patience = typing.hidden ? HEARTBEAT_TIMEOUT_MS : HEARTBEAT_BUSY_TIMEOUT_MS;
+      silenceTimer = setTimeout(function () { abandon(ws, "Reconnecting…"); }, patience);
     }
   }
 
