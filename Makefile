@@ -48,6 +48,32 @@ screenshots: $(VENV)/.dev
 		-p no:cacheprovider $(PYTEST_ARGS)
 	@echo "Screenshots in artifacts/screenshots/"
 
+## make serve: the production topology. HTTP through granian's WSGI interface (one worker per
+## core) on PORT, /ws/ through uvicorn on WS_PORT (one worker per core with REDIS_URL, else one);
+## a reverse proxy splits them (bench/nginx.conf). Needs SECRET_KEY and ALLOWED_HOSTS.
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+WS_PORT ?= 8001
+serve: $(VENV)/.runtime
+	@test -n "$$SECRET_KEY" || { echo "make serve runs with DJANGO_DEBUG=false: set SECRET_KEY" \
+		"and ALLOWED_HOSTS (and DATABASE_URL, REDIS_URL)"; exit 2; }
+	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0
+	@echo "HTTP on $(HOST):$(PORT) (granian WSGI), WebSockets on $(HOST):$(WS_PORT) (uvicorn)."
+	@echo "Reverse proxy (nginx), as in bench/nginx.conf:"; sed -n '/^upstream/,$$p' bench/nginx.conf
+	@ws_workers=$$( [ -n "$$REDIS_URL" ] && echo $(WORKERS) || echo 1 ); \
+	trap 'kill 0' INT TERM EXIT; \
+	DJANGO_DEBUG=false $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
+		--workers $(WORKERS) --no-ws --log-level warning config.wsgi:application & \
+	DJANGO_DEBUG=false $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(WS_PORT) \
+		--workers $$ws_workers --ws-max-size $(WS_MAX_SIZE) --proxy-headers --lifespan off \
+		--no-access-log & \
+	wait
+
+## make bench: measure the production topology against in-run references and write
+## bench/RESULTS.md (~10 min; BENCH_QUICK=1 for ~3). PostgreSQL `dojo_bench` + Redis DB 8.
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench.run
+
 ## make worker: a Celery worker (needs REDIS_URL); `make beat` runs the periodic sweeps.
 worker: $(VENV)/.runtime
 	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}

@@ -119,7 +119,16 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 defaults to a 5 s socket timeout, which breaks the layer's
                 # blocking reads; None keeps them waiting as channels_redis expects.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # redis-py 8 caps a pool at 100 connections and fails fast beyond that: with
+                # a few hundred sockets streaming at once, group_send raised "Too many
+                # connections" and a customer's reply was lost (`make bench`, 200 trainees).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "max_connections": env.int("REDIS_LAYER_MAX_CONNECTIONS", default=2000),
+                    }
+                ],
                 "capacity": 1500,
                 "expiry": 30,
             },

@@ -255,11 +255,17 @@ def recommended_scenario_for_user(*, user):
 def dashboard_for_user(*, user, now: dt.datetime | None = None) -> Dashboard:
     """Everything the dashboard shows, in a fixed number of queries whatever the history."""
     gallery = list(achievements_for_user(user=user))
+    # The gallery already carries each unlock: the three newest come from it, not a query.
+    newest = sorted(
+        (a for a in gallery if a.unlocked_at), key=lambda a: a.unlocked_at, reverse=True
+    )[:3]
     return Dashboard(
         streak=streak_for_user(user=user, now=now),
         recommended=recommended_scenario_for_user(user=user),
         recent_sessions=recent_sessions_for_user(user=user),
-        recent_achievements=recent_achievements_for_user(user=user),
+        recent_achievements=[
+            UserAchievement(user=user, achievement=a, unlocked_at=a.unlocked_at) for a in newest
+        ],
         achievements=gallery,
         unlocked_count=sum(1 for a in gallery if a.unlocked_at is not None),
     )
