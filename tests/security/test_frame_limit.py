@@ -46,6 +46,14 @@ def run_recipe_server_command() -> str:
     return command
 
 
+def test_every_asgi_server_the_makefile_starts_has_the_frame_limit():
+    joined = MAKEFILE.read_text().replace("\\\n", " ")
+    servers = [line for line in joined.splitlines() if "/uvicorn " in line]
+    assert len(servers) >= 2, "expected `make run` and `make serve` to start uvicorn"
+    for line in servers:
+        assert "--ws-max-size $(WS_MAX_SIZE)" in line, line.strip()
+
+
 def test_make_run_sets_a_frame_limit_that_fits_the_longest_message():
     command = run_recipe_server_command()
     assert "--ws-max-size $(WS_MAX_SIZE)" in command
