@@ -316,6 +316,8 @@ OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
 OPENAI_MAX_TOKENS_PER_REPLY = env.int("OPENAI_MAX_TOKENS_PER_REPLY", default=300)
 OPENAI_MAX_TOKENS_PER_SESSION = env.int("OPENAI_MAX_TOKENS_PER_SESSION", default=20000)
+# With a model configured, it may add written coaching to reports; scores stay with the rubric.
+SCORING_JUDGE = env.bool("SCORING_JUDGE", default=True)
 CUSTOMER_ENGINE = env.str("CUSTOMER_ENGINE", default="openai" if OPENAI_API_KEY else "offline")
 # Seconds between streamed deltas of the offline engine: a natural typing pace; 0 in tests.
 OFFLINE_ENGINE_PACE = env.float("OFFLINE_ENGINE_PACE", default=0.03)
