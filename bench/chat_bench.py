@@ -168,8 +168,8 @@ def measure_layer(layer: str, sizes, *, rounds: int, users, scenario, window, du
                 )
                 for name, path in REFERENCE_PATHS.items():
                     # The bare ASGI app is the throughput reference only: no latency window.
-                    window = base["window"] if name == BARE_CHANNELS else 0.1
-                    config = {**base, "path": path, "trainees": size, "window": window}
+                    spread = window if name == BARE_CHANNELS else 0.1
+                    config = {**base, "path": path, "trainees": size, "window": spread}
                     runs[name].append(run_trainees(server, config))
     return results
 

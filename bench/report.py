@@ -129,7 +129,7 @@ def render(results: dict, *, info: dict, plan: dict, quick: bool, now) -> str:
     add(
         f"{http['cookies']} logged-in trainees in rotation (the per-user API throttle stays on), "
         "16 keep-alive connections from a separate process, "
-        f"{plan['http']['duration']:.0f} s per run after a warm-up."
+        f"{plan['http']['duration']:g} s per run after a warm-up."
     )
     add("")
     add("| path | req/s | × trivial view | p50 ms | p99 ms | body bytes | queries | non-200 |")
@@ -159,8 +159,8 @@ def render(results: dict, *, info: dict, plan: dict, quick: bool, now) -> str:
         "Each trainee holds its own session (started with `session_start`, logged in through "
         "the session store) on `/ws/sessions/<uuid>/` with the offline engine at zero pace. "
         f"Latency: every trainee sends one message at a random moment of a "
-        f"{plan['chat']['window']:.0f} s window (an open load of trainees ÷ window messages/s). "
-        f"Throughput: every trainee sends back to back for {plan['chat']['duration']:.0f} s. "
+        f"{plan['chat']['window']:g} s window (an open load of trainees ÷ window messages/s). "
+        f"Throughput: every trainee sends back to back for {plan['chat']['duration']:g} s. "
         "The references answer with the same frames (echo, typing, the offline engine's reply "
         "in the same deltas, done) from the same server: a bare Channels consumer (`self.send`, "
         "no database, no engine, no layer) and a bare ASGI app."
@@ -200,7 +200,7 @@ def render(results: dict, *, info: dict, plan: dict, quick: bool, now) -> str:
     add("")
     add(
         f"{llm['trainees']} trainees, one message each at a random moment of "
-        f"{plan['llm']['window']:.0f} s; the fake server sends its first token after 50 ms, then "
+        f"{plan['llm']['window']:g} s; the fake server sends its first token after 50 ms, then "
         "one every 10 ms. Direct: the same number of streamed requests from one shared keep-alive "
         "httpx client."
     )
@@ -242,7 +242,8 @@ ANALYSIS = """## What was found, what was fixed, what the targets miss
 
 **Fixed (each measured before and after with `make bench` or the profilers, suite green):**
 
-1. *LLM path, 425 ms → ~20 ms added to the first token* (50 trainees). `py-spy` showed every
+1. *LLM path, 425 ms → 22 ms added to the first token* (an A/B run: 50 trainees in 3 s, the
+   fix reverted and restored; this run's number is in the table above). `py-spy` showed every
    reply building a new `AsyncOpenAI` client, and each one loading the CA bundle into a fresh
    TLS context: ~17 ms of CPU on the event loop per reply, so concurrent replies queued behind
    each other. `sessions_app/engines/openai_compat.py` now builds the TLS context once
@@ -272,8 +273,8 @@ ANALYSIS = """## What was found, what was fixed, what the targets miss
   serialisation. The reference returns 39 bytes. No constant-factor fix gets a 1,000-row page
   within 2× of an empty one; the ratio is the cost of the page's size, and it would only be met
   by paginating the catalogue (a contract and UX decision for the scenarios owner) or by
-  caching per trainee. At the bundled library's size (15 scenarios) the same code is ~60× less
-  work. The target should read "per row cost" or apply to a paginated page.
+  caching per trainee. The bundled library has 15 scenarios: the same code does ~1/67 of the
+  work per row it shows. The target should read "per-row cost" or apply to a paginated page.
 - *Leaderboard API ≥ 0.5 ×.* One query ranks every trainee with window functions (RANK,
   ROW_NUMBER, COUNT OVER) so that the viewer always gets their true rank: a sort of 5,000 rows
   per request, ~5–8 ms, against a view that runs no query. Meeting 0.5 × means caching the
@@ -287,13 +288,19 @@ ANALYSIS = """## What was found, what was fixed, what the targets miss
   ~20 PostgreSQL round trips and ~8–12 ms of CPU per turn (`py-spy`: half of the process's
   samples are in the database thread, a third of those waiting on PostgreSQL). Unloaded, that
   is ~6 ms of database work plus ~1 ms of engine before the first delta; under an open load the
-  single process queues behind it. The offline customer's replies are short (~9 deltas), so
-  per-turn costs dominate "tokens per second": the streaming path itself (the app sends each
-  delta with `self.send`, never through the layer) costs what the bare consumer's does.
+  single process queues behind it: one process streams ~80–100 turns/s (the throughput rows),
+  so 500 trainees each sending a message every 6 s (83/s) saturate the in-memory layer's single
+  process, while 200 (33/s) keep the median at the unloaded ~10 ms and stretch p99 to a few
+  tens of ms (two cores shared with the load generator and PostgreSQL). Plan capacity with
+  that number: processes ≈ trainees × messages per second each ÷ ~80 (people type a message
+  every 15–30 s: one process keeps ~1,000 of them at half load). The offline customer's
+  replies are short (~9 deltas), so per-turn costs dominate "tokens per second"; the streaming
+  itself sends each delta with `self.send`, as the bare consumer does, never through the layer.
   Running the database calls on a thread pool (`thread_sensitive=False`) and switching off
-  connection health checks were both measured and did not help: the process is CPU bound.
-  What would move the numbers is fewer round trips per turn (one transaction that stores the
-  message and returns the transcript), or more ASGI processes per core of PostgreSQL.
+  connection health checks were both measured (`BENCH_EXPERIMENT=threadpool|nohealth`) and did
+  not help: the process is CPU bound. What would move the numbers is fewer round trips per
+  turn (one transaction that stores the message and returns the transcript), or more cores
+  for the ASGI processes.
 
 **Production topology (`make serve`).** HTTP through granian's WSGI interface, one worker per
 core; `/ws/` through uvicorn (Redis channel layer, one worker per core; a single worker without
