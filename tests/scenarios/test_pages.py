@@ -166,3 +166,21 @@ def test_the_catalogue_runs_a_constant_number_of_queries(
     assert Scenario.objects.count() == 60
     with django_assert_num_queries(few):
         client_user.get(url)
+
+
+def test_the_catalogue_pages_a_large_library_and_keeps_the_filters(client, user):
+    # Given more scenarios than fit on one page
+    for index in range(30):
+        ScenarioFactory(slug=f"paged-{index:02d}", title=f"Paged {index:02d}")
+    client.force_login(user)
+
+    # When the trainee opens the first and the second page of the filtered catalogue
+    first = client.get("/scenarios/?difficulty=starter").content.decode()
+    second = client.get("/scenarios/?difficulty=starter&page=2").content.decode()
+
+    # Then each page shows its share of cards, the count covers all, and links keep the filter
+    assert first.count('<article class="card scenario-card') == 24
+    assert second.count('<article class="card scenario-card') == 6
+    assert "30 of 30 scenarios match." in first
+    assert 'href="?difficulty=starter&amp;page=2"' in first
+    assert 'href="?difficulty=starter&amp;page=1"' in second
