@@ -7,6 +7,7 @@ deterministic function of (snapshot, messages, outcome, timing) and can be teste
 
 from __future__ import annotations
 
+import abc
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -239,7 +240,7 @@ class Transcript:
         return hits
 
 
-class Evaluator:
+class Evaluator(abc.ABC):
     """Scores one criterion. Subclasses set `label` and implement `evaluate`; register with
     `@performance.registry.register("key")`. Must be deterministic and must not touch the DB."""
 
@@ -248,8 +249,9 @@ class Evaluator:
     #: Said when a score is below the coaching threshold and the evaluator wrote no own tip.
     generic_tip: str = ""
 
+    @abc.abstractmethod
     def evaluate(self, transcript: Transcript) -> CriterionResult:
-        raise NotImplementedError
+        """Score the transcript on this criterion, quoting the evidence."""
 
 
 # --- matching helpers -------------------------------------------------------------------------

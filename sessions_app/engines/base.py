@@ -8,6 +8,7 @@ across processes and makes the offline engine a pure function of (scenario, tran
 
 from __future__ import annotations
 
+import abc
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -72,15 +73,16 @@ class CustomerReply:
         return self._produce(self)
 
 
-class CustomerEngine:
+class CustomerEngine(abc.ABC):
     """What every engine offers. Implementations must not touch the database."""
 
     name = "base"
 
+    @abc.abstractmethod
     def opening(self, *, scenario: dict) -> Opening:
         """The customer's first message, written before the trainee says anything."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def reply(
         self, *, scenario: dict, transcript: list[Turn], state: dict, tokens_used: int = 0
     ) -> CustomerReply:
@@ -89,7 +91,6 @@ class CustomerEngine:
         `scenario` is the session's frozen snapshot (CONTRACT §2 document); `tokens_used` is what
         the session has spent so far, for engines with a budget.
         """
-        raise NotImplementedError
 
 
 def persona_of(scenario: dict) -> dict:

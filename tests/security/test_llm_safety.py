@@ -33,7 +33,7 @@ from sessions_app.services import session_start
 from tests.factories import ROUTER_SCENARIO, ScenarioFactory, UserFactory, scenario_document
 from tests.performance.agents import as_messages, good_agent, rude_agent
 from tests.sessions_app.conftest import connect, cookie_for, frames_until
-from tests.sessions_app.fake_model import Stream, running_fake_model
+from tests.sessions_app.fake_model import Stream, engine_on_fake_model
 
 FACT = ROUTER_SCENARIO["customer_persona"]["facts"][0]["answer"]
 CONFIRM = ROUTER_SCENARIO["customer_persona"]["resolution"]["confirm"]
@@ -95,14 +95,7 @@ def test_the_canary_is_in_the_prompt_and_secret_to_the_trainee(settings):
 
 @pytest.fixture
 def model(settings):
-    with running_fake_model() as fake:
-        settings.CUSTOMER_ENGINE = "openai"
-        settings.OPENAI_API_KEY = "test-key"
-        settings.OPENAI_BASE_URL = fake.base_url
-        settings.OPENAI_MODEL = "fake-model"
-        settings.OPENAI_TIMEOUT = 2.0
-        settings.OPENAI_MAX_RETRIES = 0
-        settings.SCORING_JUDGE = False
+    with engine_on_fake_model(settings, timeout=2.0, judge=False) as fake:
         yield fake
 
 

@@ -33,7 +33,12 @@ from sessions_app.services import session_start
 from tests.factories import ScenarioFactory, UserFactory
 from tests.performance.agents import good_agent
 from tests.sessions_app.conftest import connect, cookie_for, drain, frames_until, types
-from tests.sessions_app.fake_model import Hang, Status, Stream, running_fake_model
+from tests.sessions_app.fake_model import (
+    Hang,
+    Status,
+    Stream,
+    engine_on_fake_model,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "What colour is the light on the front?"
@@ -47,14 +52,7 @@ FAILURES = [
 
 @pytest.fixture
 def model(settings):
-    with running_fake_model() as fake:
-        settings.CUSTOMER_ENGINE = "openai"
-        settings.OPENAI_API_KEY = "test-key"
-        settings.OPENAI_BASE_URL = fake.base_url
-        settings.OPENAI_MODEL = "fake-model"
-        settings.OPENAI_TIMEOUT = 1.0
-        settings.OPENAI_MAX_RETRIES = 0
-        settings.SCORING_JUDGE = False
+    with engine_on_fake_model(settings, judge=False) as fake:
         yield fake
 
 

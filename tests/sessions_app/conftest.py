@@ -11,7 +11,7 @@ from django.test import Client
 from config.asgi import application
 from sessions_app.services import session_start
 from tests.factories import ScenarioFactory, UserFactory
-from tests.sessions_app.fake_model import running_fake_model
+from tests.sessions_app.fake_model import engine_on_fake_model
 
 ORIGIN = (b"origin", b"http://testserver")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -117,11 +117,5 @@ def trainee_cookie(trainee):
 @pytest.fixture
 def fake_model(settings):
     """A local OpenAI-compatible server; sessions started now use the OpenAI engine."""
-    with running_fake_model() as model:
-        settings.CUSTOMER_ENGINE = "openai"
-        settings.OPENAI_API_KEY = "test-key"
-        settings.OPENAI_BASE_URL = model.base_url
-        settings.OPENAI_MODEL = "fake-model"
-        settings.OPENAI_TIMEOUT = 1.0
-        settings.OPENAI_MAX_RETRIES = 0
+    with engine_on_fake_model(settings) as model:
         yield model

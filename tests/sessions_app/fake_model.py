@@ -146,3 +146,19 @@ def running_fake_model():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def engine_on_fake_model(settings, *, timeout: float = 1.0, judge: bool = True):
+    """A running fake model with the OpenAI engine pointed at it (no retries, short timeout);
+    `judge=False` also keeps the optional LLM coach out of scoring."""
+    with running_fake_model() as model:
+        settings.CUSTOMER_ENGINE = "openai"
+        settings.OPENAI_API_KEY = "test-key"
+        settings.OPENAI_BASE_URL = model.base_url
+        settings.OPENAI_MODEL = "fake-model"
+        settings.OPENAI_TIMEOUT = timeout
+        settings.OPENAI_MAX_RETRIES = 0
+        if not judge:
+            settings.SCORING_JUDGE = False
+        yield model
