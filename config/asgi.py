@@ -1,6 +1,6 @@
 """One ASGI application: Django for HTTP, Channels consumers for `/ws/…`.
 
-WebSockets are same-origin only (`AllowedHostsOriginValidator`) and carry the Django session
+WebSockets refuse a foreign `Origin` (`SameOriginValidator`) and carry the Django session
 (`AuthMiddlewareStack`); each connection gets its own request id for logging.
 """
 
@@ -13,15 +13,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from config.websocket import RequestIdWebsocketMiddleware  # noqa: E402
+from config.websocket import RequestIdWebsocketMiddleware, SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SameOriginValidator(
             RequestIdWebsocketMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }

@@ -83,6 +83,21 @@ async def test_another_origin_is_refused(chat, trainee_cookie):
     assert not connected
 
 
+async def test_a_script_without_an_origin_header_may_connect_with_its_session_cookie(
+    chat, trainee_cookie
+):
+    """Browsers always send Origin (so hijacking is refused above); scripts may omit it."""
+    communicator = await connect(chat.pk, trainee_cookie, origin=None)
+    history = await communicator.receive_json_from(timeout=5)
+    assert history["type"] == "history"
+    await communicator.disconnect()
+
+
+async def test_a_script_without_origin_or_cookie_is_still_not_logged_in(chat):
+    communicator = await connect(chat.pk, cookie=None, origin=None)
+    assert await refused_with(communicator) == 4401
+
+
 # --- the conversation ---------------------------------------------------------------------------
 
 
