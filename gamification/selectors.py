@@ -220,14 +220,6 @@ def achievements_for_user(*, user):
     )
 
 
-def recent_achievements_for_user(*, user, limit: int = 3):
-    return list(
-        UserAchievement.objects.filter(user=user, achievement__is_active=True)
-        .select_related("achievement")
-        .order_by("-unlocked_at")[:limit]
-    )
-
-
 def recent_sessions_for_user(*, user, limit: int = 5):
     return list(user.training_sessions.select_related("scenario").order_by("-started_at")[:limit])
 
