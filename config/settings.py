@@ -327,7 +327,15 @@ CHAT_MAX_MESSAGE_CHARS = 4000
 CHAT_MAX_TURNS = env.int("CHAT_MAX_TURNS", default=60)
 CHAT_RATE_LIMIT = env.str("CHAT_RATE_LIMIT", default="10/10s")
 CHAT_MAX_ACTIVE_SESSIONS = env.int("CHAT_MAX_ACTIVE_SESSIONS", default=5)
+# Each process keeps the scenario catalogue in memory; saves invalidate it everywhere at once
+# (config.memo). This only bounds staleness after a write that bypassed the ORM. 0 disables.
+CATALOGUE_CACHE_SECONDS = env.float("CATALOGUE_CACHE_SECONDS", default=60)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
+
+# --- Gamification ------------------------------------------------------------------------
+# Each process keeps the leaderboard's ranking and recomputes it when XP, a new trainee or a
+# rename bumps a shared version, or after this many seconds anyway; 0 queries every time.
+LEADERBOARD_CACHE_SECONDS = env.int("LEADERBOARD_CACHE_SECONDS", default=30)
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

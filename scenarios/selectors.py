@@ -7,6 +7,7 @@ scenarios the trainee has passed, from which every lock is worked out in Python.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -25,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from config.memo import SharedVersionMemo
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.models import DIFFICULTY_ORDER, Scenario
 
@@ -178,6 +180,103 @@ def _progress_queryset(*, user):
     ).order_by("difficulty_order", "title", "id")
 
 
+# --- The catalogue: every active scenario, shared by all requests of a process ---------------
+
+
+class Catalogue:
+    """The active scenarios in catalogue order (easiest first, then title), as loaded once.
+
+    Shared by every request and thread of a process (see `config.memo`): never mutate it or its
+    scenarios; per-trainee progress goes on `ScenarioWithProgress` wrappers instead.
+    """
+
+    def __init__(self, scenarios: list[Scenario]):
+        self.scenarios = tuple(scenarios)
+        self.by_id = {scenario.id: scenario for scenario in scenarios}
+        self.categories = sorted({s.category for s in scenarios if s.category})
+        self._search_text = {
+            s.id: " ".join((s.title, s.description, s.category, s.slug)).casefold()
+            for s in scenarios
+        }
+
+    def matches(self, scenario: Scenario, search: str) -> bool:
+        return search.casefold() in self._search_text[scenario.id]
+
+    @functools.cached_property
+    def api_rows(self) -> dict[int, dict]:
+        """Each scenario as the list API shows it, minus progress: serialised once per
+        catalogue rather than on every call (DRF spends ~50 µs a field)."""
+        from scenarios.api.serializers import ScenarioCatalogueSerializer
+
+        rows = ScenarioCatalogueSerializer(self.scenarios, many=True).data
+        return {row["id"]: dict(row) for row in rows}
+
+
+def _build_catalogue() -> Catalogue:
+    prerequisites = Scenario.objects.only("id", "slug", "title", "is_active").order_by("title")
+    # Lists never show the persona or the knowledge base: not decoding those JSON documents
+    # halves the time a 1,000-scenario list spends in the database driver (`make bench`).
+    scenarios = (
+        Scenario.objects.active()
+        .defer("customer_persona", "knowledge_base_entries")
+        .annotate(difficulty_order=_difficulty_rank())
+        .prefetch_related(Prefetch("prerequisites", queryset=prerequisites))
+        .order_by("difficulty_order", "title", "id")
+    )
+    return Catalogue(list(scenarios))
+
+
+catalogue_memo = SharedVersionMemo(
+    "scenarios.catalogue", _build_catalogue, max_age_setting="CATALOGUE_CACHE_SECONDS"
+)
+
+
+def scenario_catalogue() -> Catalogue:
+    return catalogue_memo.get()
+
+
+def catalogue_changed() -> None:
+    """Call after any write that changes what the catalogue shows (signals cover saves)."""
+    catalogue_memo.invalidate()
+
+
+class ScenarioWithProgress:
+    """A shared catalogue scenario seen by one trainee: reads fall through to the scenario."""
+
+    def __init__(self, scenario: Scenario, progress: ScenarioProgress):
+        self.scenario = scenario
+        self.progress = progress
+        self.recommendation = None
+
+    def __getattr__(self, name):
+        return getattr(self.scenario, name)
+
+    def __repr__(self):
+        return f"<ScenarioWithProgress {self.scenario.slug}>"
+
+
+def progress_by_scenario(*, user) -> dict[int, tuple[int, int | None, bool]]:
+    """`scenario id -> (attempts, best score, completed)` over the trainee's own sessions:
+    one query whose cost follows their history, not the size of the library."""
+    from sessions_app.models import SessionStatus, UserSession
+
+    if not user.is_authenticated:
+        return {}
+    scored = Q(status=SessionStatus.SCORED)
+    rows = (
+        UserSession.objects.filter(user=user, is_preview=False)
+        .order_by()
+        .values("scenario_id")
+        .annotate(
+            attempts=Count("pk"),
+            best=Max("score", filter=scored),
+            passes=Count("pk", filter=scored & Q(passed=True)),
+        )
+        .values_list("scenario_id", "attempts", "best", "passes")
+    )
+    return {sid: (attempts, best, passes > 0) for sid, attempts, best, passes in rows}
+
+
 def scenario_list_with_progress(
     *,
     user,
@@ -185,32 +284,41 @@ def scenario_list_with_progress(
     completed: bool | None = None,
     category: str | None = None,
     search: str | None = None,
-) -> list[Scenario]:
-    """Active scenarios, easiest first, each with `.progress` for `user`. Two queries
-    (three when filtered)."""
-    # Lists never show the persona or the knowledge base: not decoding those JSON documents
-    # halves the time a 1,000-scenario list spends in the database driver (`make bench`).
-    queryset = _progress_queryset(user=user).defer("customer_persona", "knowledge_base_entries")
-    if difficulty:
-        queryset = queryset.filter(difficulty=difficulty)
-    if category:
-        queryset = queryset.filter(category=category)
-    if search:
-        queryset = queryset.filter(
-            Q(title__icontains=search)
-            | Q(description__icontains=search)
-            | Q(category__icontains=search)
-            | Q(slug__icontains=search)
+) -> list[ScenarioWithProgress]:
+    """Active scenarios, easiest first, each with `.progress` for `user`: the shared catalogue
+    plus one query for the trainee's own sessions, whatever the size of the library."""
+    catalogue = scenario_catalogue()
+    progress = progress_by_scenario(user=user)
+    completed_ids = {sid for sid, (_, _, done) in progress.items() if done}
+    search = (search or "").strip()
+    listed = []
+    for scenario in catalogue.scenarios:
+        if difficulty and scenario.difficulty != difficulty:
+            continue
+        if category and scenario.category != category:
+            continue
+        if search and not catalogue.matches(scenario, search):
+            continue
+        attempts, best, done = progress.get(scenario.id, (0, None, False))
+        if completed is not None and done != completed:
+            continue
+        missing = [
+            prerequisite
+            for prerequisite in scenario.prerequisites.all()
+            if prerequisite.is_active and prerequisite.id not in completed_ids
+        ]
+        listed.append(
+            ScenarioWithProgress(
+                scenario,
+                ScenarioProgress(
+                    attempts=attempts,
+                    best_score=best,
+                    completed=done,
+                    missing_prerequisites=missing,
+                ),
+            )
         )
-    if completed is not None:
-        queryset = queryset.filter(completed=completed)
-    scenarios = list(queryset)
-    if difficulty or category or search or completed is not None:
-        completed_ids = completed_scenario_ids(user=user)
-    else:
-        # Every active scenario is in the list, each with `completed`: locks need no query.
-        completed_ids = {scenario.id for scenario in scenarios if scenario.completed}
-    return _attach_progress(scenarios, completed_ids=completed_ids)
+    return listed
 
 
 def scenario_get_with_progress(*, user, slug: str) -> Scenario:
@@ -219,10 +327,6 @@ def scenario_get_with_progress(*, user, slug: str) -> Scenario:
     if not scenarios:
         raise ScenarioNotFound()
     return _attach_progress(scenarios, completed_ids=completed_scenario_ids(user=user))[0]
-
-
-def scenario_categories(scenarios: list[Scenario]) -> list[str]:
-    return sorted({scenario.category for scenario in scenarios if scenario.category})
 
 
 # --- Recommendation --------------------------------------------------------------------------

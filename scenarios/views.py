@@ -12,7 +12,7 @@ from scenarios.exceptions import ScenarioNotFound
 from scenarios.forms import ScenarioFilterForm
 from scenarios.selectors import (
     recommended_next_scenario,
-    scenario_categories,
+    scenario_catalogue,
     scenario_get_active,
     scenario_get_with_progress,
     scenario_list_with_progress,
@@ -29,7 +29,7 @@ def _session_url(session) -> str:
 @login_required
 def scenario_list(request):
     everything = scenario_list_with_progress(user=request.user)
-    form = ScenarioFilterForm(request.GET or None, categories=scenario_categories(everything))
+    form = ScenarioFilterForm(request.GET or None, categories=scenario_catalogue().categories)
     filters = form.filters()
     scenarios = scenario_list_with_progress(user=request.user, **filters) if filters else everything
     # A large library would otherwise render every card at once (about 0.9 MB for 1,000).

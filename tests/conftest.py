@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from config import memo
 from tests.factories import ScenarioFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -18,6 +19,7 @@ def _test_settings(settings, request):
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager
     cache.clear()
+    memo.clear_all()
     yield
     celery_app.conf.task_always_eager = previous
 

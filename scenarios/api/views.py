@@ -1,13 +1,16 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 
+from config.api import EnvelopePagination
 from config.renderers import EnvelopeResponse
 from scenarios.api.serializers import (
     ScenarioDetailSerializer,
     ScenarioListSerializer,
     ScenarioQuerySerializer,
+    progress_data,
 )
 from scenarios.selectors import (
+    scenario_catalogue,
     scenario_get_active,
     scenario_get_with_progress,
     scenario_list_with_progress,
@@ -16,14 +19,17 @@ from sessions_app.api.serializers import SessionSerializer
 from sessions_app.services import session_start
 
 
+class ScenarioPagination(EnvelopePagination):
+    """Pages of 100 by default (up to 500 with `page_size`): every scenario of a normal
+    library on one page, while a 1,000-scenario one does not cost half a megabyte a call."""
+
+    page_size = 100
+    max_page_size = 500
+
+
 class ScenarioListView(generics.ListAPIView):
-    """Not paginated: the catalogue is small and the contract wants its total and filters."""
-
     serializer_class = ScenarioListSerializer
-    pagination_class = None
-
-    def get_queryset(self):
-        return self.scenarios
+    pagination_class = ScenarioPagination
 
     @extend_schema(
         tags=["scenarios"],
@@ -35,23 +41,25 @@ class ScenarioListView(generics.ListAPIView):
         query = ScenarioQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
-        self.scenarios = scenario_list_with_progress(
+        scenarios = scenario_list_with_progress(
             user=request.user,
             difficulty=filters.get("difficulty") or None,
             completed=filters.get("completed"),
             category=filters.get("category") or None,
             search=filters.get("q") or None,
         )
-        return EnvelopeResponse(
-            self.get_serializer(self.get_queryset(), many=True).data,
-            meta={
-                "total": len(self.scenarios),
-                "difficulty": filters.get("difficulty") or None,
-                "completed": filters.get("completed"),
-                "category": filters.get("category") or None,
-                "q": filters.get("q") or None,
-            },
+        page = self.paginate_queryset(scenarios)
+        rows = scenario_catalogue().api_rows
+        paginated = self.get_paginated_response(
+            [{**rows[s.id], "progress": progress_data(s.progress)} for s in page]
         )
+        paginated.meta.update(
+            difficulty=filters.get("difficulty") or None,
+            completed=filters.get("completed"),
+            category=filters.get("category") or None,
+            q=filters.get("q") or None,
+        )
+        return paginated
 
 
 class ScenarioDetailView(generics.RetrieveAPIView):
