@@ -2,10 +2,16 @@
 
 import datetime as dt
 import itertools
+import secrets
+import threading
+import time
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DateTimeField,
@@ -120,20 +126,69 @@ def iso_week_start(now: dt.datetime) -> dt.datetime:
 def leaderboard(
     *, period: str, limit: int, viewer=None, now: dt.datetime | None = None
 ) -> Leaderboard:
-    """The top `limit` trainees and the viewer's own row, in ONE query.
+    """The top `limit` trainees and the viewer's own row.
 
-    RANK() gives tied trainees the same rank; ROW_NUMBER() cuts the top N without splitting
-    the result in two queries, and COUNT(*) OVER () gives the total. Filtering on the window
-    annotations makes Django wrap the ranked query in a subquery, so the viewer keeps their
-    real rank even when outside the top N. Staff (content authors) are not ranked.
+    Served from this process's copy of the period's whole ranking (`_cached_ranking`): one
+    cache GET for the shared version and a slice, no SQL. With `LEADERBOARD_CACHE_SECONDS`
+    at 0, one query that returns only the top N and the viewer's row.
     """
     if period not in PERIODS:
         raise ValueError(f"Unknown leaderboard period {period!r}.")
     limit = max(1, min(int(limit), LEADERBOARD_MAX_LIMIT))
+    since = iso_week_start(now or timezone.now()) if period == PERIOD_WEEK else None
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+
+    max_age = settings.LEADERBOARD_CACHE_SECONDS
+    if max_age > 0:
+        ranking = _cached_ranking(period=period, since=since, max_age=max_age)
+        top, total = ranking.rows[:limit], len(ranking.rows)
+        position = ranking.positions.get(viewer_id)
+        mine = ranking.rows[position] if position is not None else None
+    else:
+        rows, total = _ranked_rows(period=period, since=since, top=limit, viewer_id=viewer_id)
+        top = rows[:limit]
+        mine = next((row for row in rows if row.user_id == viewer_id), None)
+
+    entries = [_entry(row, viewer_id) for row in top]
+    me = _entry(mine, viewer_id) if mine is not None else None
+    return Leaderboard(period=period, limit=limit, total=total, entries=entries, me=me, since=since)
+
+
+class _RankedRow(NamedTuple):
+    rank: int
+    user_id: int
+    display_name: str
+    level: int
+    score: int
+    total_xp: int
+
+
+def _entry(row: _RankedRow, viewer_id: int | None) -> LeaderboardEntry:
+    return LeaderboardEntry(
+        rank=row.rank,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        level=row.level,
+        xp=row.score,
+        total_xp=row.total_xp,
+        is_viewer=row.user_id == viewer_id,
+    )
+
+
+def _ranked_rows(
+    *, period: str, since: dt.datetime | None, top: int | None = None, viewer_id=None
+) -> tuple[list[_RankedRow], int]:
+    """The ranking in position order and the number of ranked trainees, in ONE query.
+
+    RANK() gives tied trainees the same rank; ROW_NUMBER() orders them (and cuts the top N
+    without splitting the result in two queries), and COUNT(*) OVER () gives the total.
+    Without `top`, every ranked trainee. With it, only the first `top` and the viewer's row:
+    filtering on the window annotations makes Django wrap the ranked query in a subquery, so
+    the viewer keeps their real rank even outside the top N. Staff (content authors) and
+    inactive accounts are not ranked; the week counts trainees with XP since `since`.
+    """
     users = User.objects.filter(is_active=True, is_staff=False)
-    since = None
     if period == PERIOD_WEEK:
-        since = iso_week_start(now or timezone.now())
         until = since + dt.timedelta(days=7)
         # A correlated subquery rather than JOIN + GROUP BY: the outer query stays
         # unaggregated, which is what lets the viewer's row be OR-ed into the window filter.
@@ -157,52 +212,116 @@ def leaderboard(
         position=Window(RowNumber(), order_by=[F("score").desc(), F("id").asc()]),
         total=Window(Count("id")),
     )
-    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
-    wanted = Q(position__lte=limit)
-    if viewer_id is not None:
-        wanted |= Q(pk=viewer_id)
-    rows = (
-        ranked.filter(wanted)
-        .order_by("position")
-        .values(
+    if top is not None:
+        wanted = Q(position__lte=top)
+        if viewer_id is not None:
+            wanted |= Q(pk=viewer_id)
+        ranked = ranked.filter(wanted)
+    # `position` is selected although unused: Django 5.2 mislays the columns when a window
+    # filter refers to an annotation the values() leave out (IndexError in its converters).
+    rows = list(
+        ranked.order_by("position").values_list(
+            "rank",
             "id",
             "first_name",
             "last_name",
             "email",
             "level",
-            "xp",
             "score",
-            "rank",
-            "position",
+            "xp",
             "total",
+            "position",
         )
     )
+    ranking = [
+        _RankedRow(rank, user_id, _display_name(first, last, email), level, score, xp)
+        for rank, user_id, first, last, email, level, score, xp, _total, _position in rows
+    ]
+    total = rows[0][8] if rows else 0
+    return ranking, total
 
-    entries: list[LeaderboardEntry] = []
-    me = None
-    total = 0
-    for row in rows:
-        total = row["total"]
-        entry = LeaderboardEntry(
-            rank=row["rank"],
-            user_id=row["id"],
-            display_name=_display_name(row),
-            level=row["level"],
-            xp=row["score"],
-            total_xp=row["xp"],
-            is_viewer=row["id"] == viewer_id,
+
+# --- The ranking kept in each process ------------------------------------------------------
+
+LEADERBOARD_VERSION_KEY = "gamification:leaderboard:version"
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    since: dt.datetime | None
+    version: int
+    computed_at: float  # time.monotonic()
+    rows: tuple[_RankedRow, ...]  # in position order
+    positions: dict[int, int]  # user id -> index in `rows`
+
+
+# period -> its latest ranking; a new week or version replaces it, so at most two per process.
+_rankings: dict[str, _Ranking] = {}
+# One computation per period at a time: threads that miss together wait for the first
+# (~30 ms at 5,000 trainees) and reuse its result instead of each running the window query.
+_ranking_locks = {period: threading.Lock() for period in PERIODS}
+
+
+def leaderboard_version() -> int:
+    """The shared token that `gamification.services.leaderboard_invalidate` bumps.
+
+    Missing (first read, or the cache was flushed or evicted): a random start, so no process
+    can mistake a ranking it built before the flush for a current one.
+    """
+    version = cache.get(LEADERBOARD_VERSION_KEY)
+    if version is None:
+        fresh = secrets.randbits(62)
+        if cache.add(LEADERBOARD_VERSION_KEY, fresh, timeout=None):
+            return fresh
+        version = cache.get(LEADERBOARD_VERSION_KEY, fresh)
+    return version
+
+
+def _cached_ranking(*, period: str, since: dt.datetime | None, max_age: float) -> _Ranking:
+    """The period's whole ranking, recomputed when the shared version moved, the ISO week
+    changed or the copy is older than `max_age` seconds (which bounds staleness after writes
+    that bypass `leaderboard_invalidate`: bulk imports, a `QuerySet.update()` in a shell).
+
+    Process-local on purpose: the shared cache holds only the version, because unpickling
+    5,000 rows from Redis on every request would cost more than the query it saves. The
+    price is memory: one row tuple per ranked trainee and period in every process (~370 bytes
+    each, under 2 MB per period at 5,000 trainees). Rows are immutable and shared by threads.
+    """
+
+    def fresh(ranking: _Ranking | None) -> bool:
+        return (
+            ranking is not None
+            and ranking.since == since
+            and ranking.version == version
+            and time.monotonic() - ranking.computed_at < max_age
         )
-        if entry.is_viewer:
-            me = entry
-        if len(entries) < limit:
-            entries.append(entry)
-    return Leaderboard(period=period, limit=limit, total=total, entries=entries, me=me, since=since)
+
+    version = leaderboard_version()  # before the query: a bump during it forces a recompute
+    ranking = _rankings.get(period)
+    if fresh(ranking):
+        return ranking
+    with _ranking_locks[period]:
+        version = leaderboard_version()  # it may have moved while this thread waited
+        ranking = _rankings.get(period)
+        if fresh(ranking):
+            return ranking  # computed by the thread we waited for
+        computed_at = time.monotonic()
+        rows, _ = _ranked_rows(period=period, since=since)
+        ranking = _Ranking(
+            since=since,
+            version=version,
+            computed_at=computed_at,
+            rows=tuple(rows),
+            positions={row.user_id: index for index, row in enumerate(rows)},
+        )
+        _rankings[period] = ranking
+    return ranking
 
 
-def _display_name(row: dict) -> str:
+def _display_name(first_name: str, last_name: str, email: str) -> str:
     # Mirrors User.display_name without building model instances for every row.
-    full = f"{row['first_name']} {row['last_name']}".strip()
-    return full or row["email"].split("@", 1)[0]
+    full = f"{first_name} {last_name}".strip()
+    return full or email.split("@", 1)[0]
 
 
 # --- Achievements --------------------------------------------------------------------------

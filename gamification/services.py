@@ -8,8 +8,10 @@ The XP rule (also in the README):
 Amounts are rounded half up. Achievement bonuses are added on top through the same ledger.
 """
 
+import contextlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Floor
@@ -18,6 +20,7 @@ from accounts.models import XP_PER_LEVEL, User, level_for_xp
 from gamification import achievements as rules
 from gamification.models import Achievement, UserAchievement, XPReason, XPTransaction
 from gamification.notify import notify_user
+from gamification.selectors import LEADERBOARD_VERSION_KEY
 
 FAIL_SHARE_PERCENT = 10
 REPEAT_SHARE_PERCENT = 25
@@ -90,9 +93,26 @@ def xp_award(*, user_id: int, amount: int, reason: str, session=None, achievemen
                 User.objects.filter(pk=user_id).update(
                     xp=F("xp") + amount, level=Floor((F("xp") + amount) / XP_PER_LEVEL) + 1
                 )
+                leaderboard_invalidate()
     except IntegrityError:
         return False
     return True
+
+
+def leaderboard_invalidate() -> None:
+    """The ranking may have changed (XP, a new, renamed or deactivated trainee): every process
+    recomputes its leaderboard on the next read.
+
+    The shared version is bumped after the surrounding transaction commits (at once outside
+    one), so no process can rebuild from data it cannot see yet, and a rollback bumps nothing.
+    """
+    transaction.on_commit(_leaderboard_version_bump, robust=True)
+
+
+def _leaderboard_version_bump() -> None:
+    # No version yet (ValueError): the next read starts a fresh one, which invalidates as well.
+    with contextlib.suppress(ValueError):
+        cache.incr(LEADERBOARD_VERSION_KEY)
 
 
 @dataclass
