@@ -8,6 +8,7 @@ scenarios the trainee has passed, from which every lock is worked out in Python.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -184,7 +185,8 @@ def _progress_queryset(*, user):
 
 
 class Catalogue:
-    """The active scenarios in catalogue order (easiest first, then title), as loaded once.
+    """The active scenarios in catalogue order (easiest first, then title), as loaded once,
+    with what every request would otherwise recompute for each of them.
 
     Shared by every request and thread of a process (see `config.memo`): never mutate it or its
     scenarios; per-trainee progress goes on `ScenarioWithProgress` wrappers instead.
@@ -198,6 +200,28 @@ class Catalogue:
             s.id: " ".join((s.title, s.description, s.category, s.slug)).casefold()
             for s in scenarios
         }
+        # The prerequisites that can lock a scenario: active ones (a deactivated one cannot be
+        # played, so it must not hold anything back), in title order.
+        self.locking_prerequisites = {
+            s.id: tuple(p for p in s.prerequisites.all() if p.is_active) for s in scenarios
+        }
+        self.by_ease = sorted(scenarios, key=lambda s: (s.difficulty_rank, s.title, s.id))
+        # criterion -> the scenarios that score it, most weight first, then easiest: the
+        # recommendation is the first one of these the trainee can play.
+        ease = {s.id: index for index, s in enumerate(self.by_ease)}
+        shares = {s.id: _criterion_shares(s) for s in scenarios}
+        criteria = {key for scenario_shares in shares.values() for key in scenario_shares}
+        self.trains = {
+            criterion: sorted(
+                (s for s in scenarios if shares[s.id].get(criterion, 0) > 0),
+                key=lambda s, c=criterion: (-shares[s.id][c], ease[s.id]),
+            )
+            for criterion in criteria
+        }
+
+        # Derived views of this catalogue that pages keep (rendered cards, the filter form):
+        # they are dropped with it when the catalogue changes.
+        self.rendered: dict = {}
 
     def matches(self, scenario: Scenario, search: str) -> bool:
         return search.casefold() in self._search_text[scenario.id]
@@ -243,10 +267,10 @@ def catalogue_changed() -> None:
 class ScenarioWithProgress:
     """A shared catalogue scenario seen by one trainee: reads fall through to the scenario."""
 
-    def __init__(self, scenario: Scenario, progress: ScenarioProgress):
+    def __init__(self, scenario: Scenario, progress: ScenarioProgress, recommendation=None):
         self.scenario = scenario
         self.progress = progress
-        self.recommendation = None
+        self.recommendation = recommendation
 
     def __getattr__(self, name):
         return getattr(self.scenario, name)
@@ -277,6 +301,43 @@ def progress_by_scenario(*, user) -> dict[int, tuple[int, int | None, bool]]:
     return {sid: (attempts, best, passes > 0) for sid, attempts, best, passes in rows}
 
 
+class ScenarioProgressList(Sequence):
+    """Catalogue scenarios as one trainee sees them. Progress is attached only to the rows
+    actually read (a page of 24 out of 1,000), so listing costs little more than the page."""
+
+    def __init__(self, catalogue: Catalogue, scenarios, progress: dict):
+        self.catalogue = catalogue
+        self._scenarios = scenarios
+        self._progress = progress
+        self.completed_ids = {sid for sid, (_, _, done) in progress.items() if done}
+
+    def __len__(self):
+        return len(self._scenarios)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.with_progress(scenario) for scenario in self._scenarios[index]]
+        return self.with_progress(self._scenarios[index])
+
+    def missing_prerequisites(self, scenario: Scenario) -> list[Scenario]:
+        prerequisites = self.catalogue.locking_prerequisites.get(scenario.id, ())
+        return [p for p in prerequisites if p.id not in self.completed_ids]
+
+    def is_open(self, scenario: Scenario) -> bool:
+        """Neither completed nor locked: something the trainee can do next."""
+        return scenario.id not in self.completed_ids and not self.missing_prerequisites(scenario)
+
+    def with_progress(self, scenario: Scenario, recommendation=None) -> ScenarioWithProgress:
+        attempts, best, done = self._progress.get(scenario.id, (0, None, False))
+        progress = ScenarioProgress(
+            attempts=attempts,
+            best_score=best,
+            completed=done,
+            missing_prerequisites=self.missing_prerequisites(scenario),
+        )
+        return ScenarioWithProgress(scenario, progress, recommendation)
+
+
 def scenario_list_with_progress(
     *,
     user,
@@ -284,41 +345,23 @@ def scenario_list_with_progress(
     completed: bool | None = None,
     category: str | None = None,
     search: str | None = None,
-) -> list[ScenarioWithProgress]:
+) -> ScenarioProgressList:
     """Active scenarios, easiest first, each with `.progress` for `user`: the shared catalogue
     plus one query for the trainee's own sessions, whatever the size of the library."""
     catalogue = scenario_catalogue()
     progress = progress_by_scenario(user=user)
-    completed_ids = {sid for sid, (_, _, done) in progress.items() if done}
     search = (search or "").strip()
-    listed = []
-    for scenario in catalogue.scenarios:
-        if difficulty and scenario.difficulty != difficulty:
-            continue
-        if category and scenario.category != category:
-            continue
-        if search and not catalogue.matches(scenario, search):
-            continue
-        attempts, best, done = progress.get(scenario.id, (0, None, False))
-        if completed is not None and done != completed:
-            continue
-        missing = [
-            prerequisite
-            for prerequisite in scenario.prerequisites.all()
-            if prerequisite.is_active and prerequisite.id not in completed_ids
-        ]
-        listed.append(
-            ScenarioWithProgress(
-                scenario,
-                ScenarioProgress(
-                    attempts=attempts,
-                    best_score=best,
-                    completed=done,
-                    missing_prerequisites=missing,
-                ),
-            )
-        )
-    return listed
+    scenarios = catalogue.scenarios
+    if difficulty:
+        scenarios = [s for s in scenarios if s.difficulty == difficulty]
+    if category:
+        scenarios = [s for s in scenarios if s.category == category]
+    if search:
+        scenarios = [s for s in scenarios if catalogue.matches(s, search)]
+    if completed is not None:
+        done = {sid for sid, (_, _, passed) in progress.items() if passed}
+        scenarios = [s for s in scenarios if (s.id in done) == completed]
+    return ScenarioProgressList(catalogue, scenarios, progress)
 
 
 def scenario_get_with_progress(*, user, slug: str) -> Scenario:
@@ -347,11 +390,11 @@ def criterion_averages(*, user) -> dict[str, float]:
     return {row["criterion"]: float(row["average"]) for row in rows}
 
 
-def _criterion_share(scenario: Scenario, criterion: str) -> float:
-    """How much of the scenario's score rests on `criterion` (weights are normalised)."""
+def _criterion_shares(scenario: Scenario) -> dict[str, float]:
+    """How much of the scenario's score rests on each criterion (weights are normalised)."""
     weights = {c.get("key"): float(c.get("weight") or 0) for c in scenario.criteria}
     total = sum(weights.values())
-    return weights.get(criterion, 0.0) / total if total else 0.0
+    return {key: weight / total for key, weight in weights.items()} if total else {}
 
 
 @dataclass(frozen=True)
@@ -367,7 +410,7 @@ class Recommendation:
         return f"Trains {label}, your weakest criterion so far (average {self.average_score:.0f})."
 
 
-def recommended_next_scenario(*, user, scenarios: list[Scenario] | None = None):
+def recommended_next_scenario(*, user, scenarios: ScenarioProgressList | None = None):
     """The unlocked, uncompleted scenario that best trains the trainee's weakest criterion.
 
     Criteria are tried from the weakest up; among scenarios that score a criterion, the one that
@@ -378,16 +421,13 @@ def recommended_next_scenario(*, user, scenarios: list[Scenario] | None = None):
     """
     if scenarios is None:
         scenarios = scenario_list_with_progress(user=user)
-    candidates = [s for s in scenarios if not s.progress.locked and not s.progress.completed]
-    if not candidates:
+    catalogue = scenarios.catalogue
+    easiest = next((s for s in catalogue.by_ease if scenarios.is_open(s)), None)
+    if easiest is None:
         return None
-    by_ease = sorted(candidates, key=lambda s: (s.difficulty_rank, s.title, s.id))
     averages = criterion_averages(user=user)
     for criterion, average in sorted(averages.items(), key=lambda item: (item[1], item[0])):
-        best = max(by_ease, key=lambda s: _criterion_share(s, criterion))
-        if _criterion_share(best, criterion) > 0:
-            best.recommendation = Recommendation(criterion, average)
-            return best
-    easiest = by_ease[0]
-    easiest.recommendation = Recommendation(None, None)
-    return easiest
+        best = next((s for s in catalogue.trains.get(criterion, ()) if scenarios.is_open(s)), None)
+        if best is not None:
+            return scenarios.with_progress(best, Recommendation(criterion, average))
+    return scenarios.with_progress(easiest, Recommendation(None, None))
