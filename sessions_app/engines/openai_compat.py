@@ -16,6 +16,8 @@ a fact the trainee has not asked for yet, or the resolution line before the fix 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
 import functools
 import hashlib
 import json
@@ -23,6 +25,8 @@ import logging
 import math
 import re
 import ssl
+import threading
+import weakref
 
 import httpx
 import openai
@@ -137,10 +141,7 @@ class LeakGuard:
     def __init__(self, *, secrets=(), wording=(), window: int = PROMPT_WINDOW):
         self.secrets = sorted({_normalised(str(s).strip())[0] for s in secrets} - {""})
         self.window = window
-        self.wording = [_normalised(text)[0] for text in wording]
-        self.windows: set[str] = set()
-        for norm in self.wording:
-            self.windows.update(norm[i : i + window] for i in range(len(norm) - window + 1))
+        self.wording, self.windows = _wording_windows(tuple(wording), window)
         self.longest = max([len(s) for s in self.secrets] + [window - 1 if self.windows else 0])
         self.raw = ""
         self.released = 0
@@ -173,7 +174,11 @@ class LeakGuard:
         return any(norm[i : i + width] in self.windows for i in range(len(norm) - width + 1))
 
     def _may_become_secret(self, tail: str) -> bool:
-        if any(secret.startswith(tail) for secret in self.secrets):
+        # `secrets` is sorted, so if any secret starts with `tail`, the first one not below
+        # it does: one bisection instead of a scan of every secret (this ran per delta, per
+        # possible start, and was ~40% of the engine's CPU over a streamed reply).
+        index = bisect.bisect_left(self.secrets, tail)
+        if index < len(self.secrets) and self.secrets[index].startswith(tail):
             return True
         return len(tail) < self.window and any(tail in text for text in self.wording)
 
@@ -182,6 +187,19 @@ class LeakGuard:
             return ""
         ready, self.released = self.raw[self.released : cut], cut
         return ready
+
+
+@functools.lru_cache(maxsize=16)
+def _wording_windows(
+    wording: tuple[str, ...], window: int
+) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The normalised `wording` and all its `window`-character runs. The prompt's wording is
+    the same for every reply: building the set took ~2 ms a guard, cached it is free."""
+    norms = tuple(_normalised(text)[0] for text in wording)
+    windows = frozenset(
+        norm[i : i + window] for norm in norms for i in range(len(norm) - window + 1)
+    )
+    return norms, windows
 
 
 def prompt_canary(scenario: dict) -> str:
@@ -222,8 +240,13 @@ def _skeleton_scenario() -> dict:
 
 def prompt_wording() -> list[str]:
     """Our own instruction text in the system prompt (no author-written values, no canary)."""
+    return list(_prompt_wording())
+
+
+@functools.cache
+def _prompt_wording() -> tuple[str, ...]:
     prompt = build_system_prompt(_skeleton_scenario(), canary=_HOLE)
-    return [_MARKER.sub("", part) for part in prompt.split(_HOLE) if part.strip()]
+    return tuple(_MARKER.sub("", part) for part in prompt.split(_HOLE) if part.strip())
 
 
 def resolution_allowed(scenario: dict, shadow_state: dict) -> bool:
@@ -395,78 +418,88 @@ class OpenAICompatEngine(CustomerEngine):
             raise TokenBudgetExhausted()
         max_tokens = max(1, min(settings.OPENAI_MAX_TOKENS_PER_REPLY, budget))
         messages = build_messages(scenario, transcript)
-        shadow_state = (state or {}).get("shadow") or self.shadow.initial_state(scenario=scenario)
-        _, shadow_state, _ = self.shadow.respond(
-            scenario=scenario, transcript=transcript, state=shadow_state
-        )
+        shadow_state: dict | None = None
+        guard_secrets: tuple[list[str], list[str]] | None = None
 
-        always_secret, unresolved_secret = guarded_secrets(scenario, shadow_state)
-        wording = prompt_wording()
+        def shadow_turn():
+            # The offline shadow's turn and the guards' secrets (~4 ms of CPU): worked out once
+            # the request is on its way, while the model reads the prompt, and before the
+            # first chunk is fed to the guards.
+            nonlocal shadow_state, guard_secrets
+            if guard_secrets is None:
+                previous = (state or {}).get("shadow") or self.shadow.initial_state(
+                    scenario=scenario
+                )
+                _, shadow_state, _ = self.shadow.respond(
+                    scenario=scenario, transcript=transcript, state=previous
+                )
+                guard_secrets = guarded_secrets(scenario, shadow_state)
+            return guard_secrets
 
         async def produce(reply: CustomerReply):
             marker = MarkerFilter()
             usage_tokens = None
             attempt = 0
             with_usage = True
-            client = openai.AsyncOpenAI(
-                api_key=settings.OPENAI_API_KEY or "not-needed",
-                base_url=settings.OPENAI_BASE_URL,
-                timeout=settings.OPENAI_TIMEOUT,
-                max_retries=0,
-                http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()),
-            )
-            try:
-                while True:
-                    yielded = False
-                    marker = MarkerFilter()
-                    # One guard for leaks, one for a fix claimed before it was delivered: each
-                    # withholds the reply, with a different in-character line instead.
-                    off_script = LeakGuard(secrets=always_secret, wording=wording)
-                    still_broken = LeakGuard(secrets=unresolved_secret)
-                    guard = _Guards(off_script, still_broken)
+            # Kept open for the next reply (keep-alive): not closed here.
+            client = await _pooled_client()
+            while True:
+                yielded = False
+                marker = MarkerFilter()
+                try:
+                    options = {"stream_options": {"include_usage": True}} if with_usage else {}
+                    stream = await client.chat.completions.create(
+                        model=settings.OPENAI_MODEL,
+                        # The messages go as they are, in `extra_body` (which wins over the
+                        # typed argument): they are plain strings, and the SDK's type-driven
+                        # walk over `messages` took ~1.5-8 ms a reply before the request left,
+                        # growing with the chat. The bytes sent are the same.
+                        messages=[],
+                        extra_body={"messages": messages},
+                        stream=True,
+                        max_tokens=max_tokens,
+                        temperature=0.7,
+                        **options,
+                    )
+                    finished = False
                     try:
-                        options = {"stream_options": {"include_usage": True}} if with_usage else {}
-                        stream = await client.chat.completions.create(
-                            model=settings.OPENAI_MODEL,
-                            messages=messages,
-                            stream=True,
-                            max_tokens=max_tokens,
-                            temperature=0.7,
-                            **options,
-                        )
-                        finished = False
-                        try:
-                            async for chunk in stream:
-                                if getattr(chunk, "usage", None) is not None:
-                                    usage_tokens = chunk.usage.total_tokens
-                                for choice in chunk.choices or []:
-                                    if choice.finish_reason:
-                                        finished = True
-                                    content = choice.delta.content if choice.delta else None
-                                    if content:
-                                        ready = guard.feed(marker.feed(content))
-                                        if ready:
-                                            yielded = True
-                                            yield ready
-                        finally:
-                            await stream.close()
-                        if not finished:
-                            raise _StreamCut("the reply stream ended early")
-                        break
-                    except openai.BadRequestError as exc:
-                        # Some servers reject `stream_options`; ask once more without it.
-                        if with_usage and not yielded and "stream_options" in str(exc):
-                            with_usage = False
-                            continue
+                        always_secret, unresolved_secret = shadow_turn()
+                        # One guard for leaks, one for a fix claimed before it was delivered:
+                        # each withholds the reply, with a different in-character line instead.
+                        off_script = LeakGuard(secrets=always_secret, wording=_prompt_wording())
+                        still_broken = LeakGuard(secrets=unresolved_secret)
+                        guard = _Guards(off_script, still_broken)
+                        async for chunk in stream:
+                            if getattr(chunk, "usage", None) is not None:
+                                usage_tokens = chunk.usage.total_tokens
+                            for choice in chunk.choices or []:
+                                if choice.finish_reason:
+                                    finished = True
+                                content = choice.delta.content if choice.delta else None
+                                if content:
+                                    ready = guard.feed(marker.feed(content))
+                                    if ready:
+                                        yielded = True
+                                        yield ready
+                    finally:
+                        # A stream read to its end gives its connection back to the pool; one
+                        # cut or abandoned part-way is closed, never reused.
+                        await stream.close()
+                    if not finished:
+                        raise _StreamCut("the reply stream ended early")
+                    break
+                except openai.BadRequestError as exc:
+                    # Some servers reject `stream_options`; ask once more without it.
+                    if with_usage and not yielded and "stream_options" in str(exc):
+                        with_usage = False
+                        continue
+                    raise EngineError(detail=_short(exc)) from exc
+                except Exception as exc:
+                    if yielded or not _is_transient(exc) or attempt >= _max_retries():
+                        logger.warning("Customer model failed: %s", _short(exc))
                         raise EngineError(detail=_short(exc)) from exc
-                    except Exception as exc:
-                        if yielded or not _is_transient(exc) or attempt >= _max_retries():
-                            logger.warning("Customer model failed: %s", _short(exc))
-                            raise EngineError(detail=_short(exc)) from exc
-                        attempt += 1
-                        await asyncio.sleep(min(2.0, 0.25 * 2**attempt))
-            finally:
-                await client.close()
+                    attempt += 1
+                    await asyncio.sleep(min(2.0, 0.25 * 2**attempt))
 
             tail = guard.feed(marker.finish()) + guard.finish()
             if tail:
@@ -532,9 +565,70 @@ class _Guards:
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every reply: building it loads the CA bundle, ~17 ms of CPU that
+    """One TLS context for every client: building it loads the CA bundle, ~17 ms of CPU that
     each new client paid before its first token (`make bench`, LLM path)."""
     return httpx.create_ssl_context()
+
+
+class _LoopClients:
+    """The model clients of one event loop, by settings, closed when that loop shuts down.
+
+    An httpx connection pool belongs to the loop it was used in: the ASGI server has one loop
+    per process, so its replies share kept-alive connections; a REST reply (`async_to_sync`,
+    a new loop per call) gets its own client, closed with its loop. The closing is done by an
+    async generator that never finishes: `loop.shutdown_asyncgens()` (`asyncio.run`, ASGI
+    servers, asgiref, pytest-asyncio all call it) closes it while the loop can still await.
+    """
+
+    def __init__(self):
+        self.clients: dict[tuple, openai.AsyncOpenAI] = {}
+        self.closer = self._close_at_shutdown()
+
+    async def _close_at_shutdown(self):
+        try:
+            yield
+        finally:
+            clients, self.clients = list(self.clients.values()), {}
+            for client in clients:
+                with contextlib.suppress(Exception):
+                    await client.close()
+            with _clients_lock:
+                _clients.pop(asyncio.get_running_loop(), None)
+
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients] = (
+    weakref.WeakKeyDictionary()
+)
+_clients_lock = threading.Lock()
+
+
+async def _pooled_client() -> openai.AsyncOpenAI:
+    """This loop's client for the current settings (a test pointing OPENAI_BASE_URL at its
+    own server gets its own), created on first use and then kept with its connections."""
+    loop = asyncio.get_running_loop()
+    api_key = settings.OPENAI_API_KEY or "not-needed"
+    key = (settings.OPENAI_BASE_URL, api_key, settings.OPENAI_TIMEOUT)
+    with _clients_lock:
+        pool = _clients.get(loop)
+        client = pool.clients.get(key) if pool is not None else None
+        if client is not None and not client.is_closed():
+            return client
+        new_pool = pool is None
+        if new_pool:
+            # Loops that closed without shutting down their async generators: drop theirs.
+            for closed in [other for other in _clients if other.is_closed()]:
+                del _clients[closed]
+            pool = _clients[loop] = _LoopClients()
+        client = pool.clients[key] = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=settings.OPENAI_BASE_URL,
+            timeout=settings.OPENAI_TIMEOUT,
+            max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()),
+        )
+    if new_pool:
+        await pool.closer.asend(None)
+    return client
 
 
 def _max_retries() -> int:
