@@ -29,6 +29,7 @@ from sessions_app.models import UserSession
 from sessions_app.selectors import session_get_for_user
 from sessions_app.services import (
     CustomerTurn,
+    TurnLock,
     customer_reply_stream,
     customer_turn_running,
     message_post_agent,
@@ -175,13 +176,27 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             error = RateLimited()
             await self.send_error(error.code, error.message, client_id=client_id)
             return
+        # Taking the turn lock first lets one database call both store the message and read
+        # what the engine needs: the first word comes a round of thread hops sooner.
+        lock = TurnLock(self.session_pk)
+        held = await lock.aacquire()
         try:
             posted = await database_sync_to_async(message_post_agent)(
-                session=UserSession(pk=self.session_pk), content=content, client_id=client_id
+                session=UserSession(pk=self.session_pk),
+                content=content,
+                client_id=client_id,
+                load_context=held,
             )
-        except DomainError as error:
+        except BaseException as error:
+            if held:
+                await lock.arelease()
+            if not isinstance(error, DomainError):
+                raise
             await self.send_error(error.code, error.message, client_id=client_id)
             return
+        # Without the lock (another tab's turn is running) `customer_reply_stream` tries for
+        # it itself, and says the customer is busy if that turn is still going.
+        turn_lock = lock if held else None
 
         if not posted.created:
             # A resend after a reconnect: answer from what is stored, and run the engine only
@@ -190,12 +205,14 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             if posted.reply is not None:
                 await self.send_frame({"type": "message", "message": message_data(posted.reply)})
             if posted.awaiting_reply:
-                await self.run_customer_turn(posted.message)
+                await self.run_customer_turn(posted.message, turn_lock, posted.context)
+            elif held:
+                await lock.arelease()
             return
         await self.to_all({"type": "message", "message": message_data(posted.message)})
-        await self.run_customer_turn(posted.message)
+        await self.run_customer_turn(posted.message, turn_lock, posted.context)
 
-    async def run_customer_turn(self, agent_message):
+    async def run_customer_turn(self, agent_message, lock=None, context=None):
         turn = CustomerTurn(session_id=self.session_pk, reply_to_id=agent_message.pk)
         message_id = str(turn.message_id)
         others = _Coalescer(self, message_id)
@@ -203,12 +220,16 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         async def started():
             await self.to_all({"type": "customer.typing", "message_id": message_id})
 
+        stream = customer_reply_stream(turn, on_start=started, lock=lock, context=context)
         try:
-            async for delta in customer_reply_stream(turn, on_start=started):
-                await self.send_frame(
-                    {"type": "customer.delta", "message_id": message_id, "delta": delta}
-                )
-                await others.add(delta)
+            try:
+                async for delta in stream:
+                    await self.send_frame(
+                        {"type": "customer.delta", "message_id": message_id, "delta": delta}
+                    )
+                    await others.add(delta)
+            finally:
+                await stream.aclose()  # interrupted mid-reply: free the turn lock now
         except DomainError as error:
             await self.send_error(error.code, error.message, message_id=message_id)
             await self.to_others({"type": "customer.cancelled", "message_id": message_id})

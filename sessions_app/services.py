@@ -21,7 +21,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from scenarios.exceptions import ScenarioLocked
@@ -109,6 +109,9 @@ class AgentMessagePosted(NamedTuple):
     created: bool
     reply: ChatMessage | None = None
     awaiting_reply: bool = False
+    # With `load_context=True` and a reply owed: what the engine needs, read in the same
+    # transaction (see `customer_reply_stream`).
+    context: dict | None = None
 
 
 def customer_reply_to(message: ChatMessage) -> ChatMessage | None:
@@ -159,11 +162,17 @@ def _next_seq(session: UserSession) -> int:
     return (highest or 0) + 1
 
 
-def message_post_agent(*, session: UserSession, content, client_id=None) -> AgentMessagePosted:
+def message_post_agent(
+    *, session: UserSession, content, client_id=None, load_context: bool = False
+) -> AgentMessagePosted:
     """Store the trainee's message before anything else happens.
 
     Resending a `client_id` (after a reconnect, or a retried POST) returns the stored message
     with `created=False`, even once the session has ended: the trainee's words were kept.
+
+    `load_context=True` (the caller already holds the session's `TurnLock`) also reads the
+    engine's context while the row is locked, so the reply can start without another trip to
+    the database: the chat socket's path to the first word (`make bench`).
     """
     client_uuid = _validated_client_id(client_id)
     text = _validated_content(content)
@@ -172,17 +181,19 @@ def message_post_agent(*, session: UserSession, content, client_id=None) -> Agen
         if client_uuid is not None:
             existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
             if existing is not None:
-                return _resent(locked, existing)
+                return _resent(locked, existing, load_context=load_context)
         if locked.status != SessionStatus.ACTIVE:
             raise SessionNotActive()
-        turns = locked.messages.filter(role=MessageRole.AGENT).count()
-        if turns >= settings.CHAT_MAX_TURNS:
+        counts = locked.messages.aggregate(
+            highest=Max("seq"), turns=Count("pk", filter=Q(role=MessageRole.AGENT))
+        )
+        if counts["turns"] >= settings.CHAT_MAX_TURNS:
             raise TurnLimitReached(limit=settings.CHAT_MAX_TURNS)
         try:
             with transaction.atomic():
                 message = ChatMessage.objects.create(
                     session=locked,
-                    seq=_next_seq(locked),
+                    seq=(counts["highest"] or 0) + 1,
                     role=MessageRole.AGENT,
                     content=text,
                     client_id=client_uuid,
@@ -192,12 +203,15 @@ def message_post_agent(*, session: UserSession, content, client_id=None) -> Agen
             existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
             if existing is None:
                 raise
-            return _resent(locked, existing)
+            return _resent(locked, existing, load_context=load_context)
         UserSession.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
-    return AgentMessagePosted(message, True, None, awaiting_reply=True)
+        context = _context_of(locked) if load_context else None
+    return AgentMessagePosted(message, True, None, awaiting_reply=True, context=context)
 
 
-def _resent(session: UserSession, message: ChatMessage) -> AgentMessagePosted:
+def _resent(
+    session: UserSession, message: ChatMessage, *, load_context: bool = False
+) -> AgentMessagePosted:
     """A message sent again: its stored answer, or — when the answer failed and nothing was
     said since — a request to answer it now. Caller holds the session row lock."""
     reply = customer_reply_to(message)
@@ -207,7 +221,8 @@ def _resent(session: UserSession, message: ChatMessage) -> AgentMessagePosted:
         and message.role == MessageRole.AGENT
         and not session.messages.filter(seq__gt=message.seq).exists()
     )
-    return AgentMessagePosted(message, False, reply, awaiting_reply=awaiting)
+    context = _context_of(session) if awaiting and load_context else None
+    return AgentMessagePosted(message, False, reply, awaiting_reply=awaiting, context=context)
 
 
 # --- the customer's reply ------------------------------------------------------------------
@@ -215,6 +230,29 @@ def _resent(session: UserSession, message: ChatMessage) -> AgentMessagePosted:
 
 def _turn_lock_key(session_id) -> str:
     return f"sessions:turn-lock:{session_id}"
+
+
+class TurnLock:
+    """One customer turn per session at a time, across tabs and processes: a cache key that
+    only its holder deletes, and that expires if the holder's process dies."""
+
+    def __init__(self, session_id):
+        self.key = _turn_lock_key(session_id)
+        self.token = uuid.uuid4().hex
+
+    def acquire(self) -> bool:
+        return cache.add(self.key, self.token, timeout=_turn_lock_seconds())
+
+    async def aacquire(self) -> bool:
+        return await cache.aadd(self.key, self.token, timeout=_turn_lock_seconds())
+
+    def release(self) -> None:
+        if cache.get(self.key) == self.token:
+            cache.delete(self.key)
+
+    async def arelease(self) -> None:
+        if await cache.aget(self.key) == self.token:
+            await cache.adelete(self.key)
 
 
 def customer_turn_running(session_id) -> bool:
@@ -247,6 +285,10 @@ def _turn_context(session_id) -> dict:
     session = UserSession.objects.get(pk=session_id)
     if session.status != SessionStatus.ACTIVE:
         raise SessionNotActive()
+    return _context_of(session)
+
+
+def _context_of(session: UserSession) -> dict:
     transcript = [
         Turn(role=role, content=content)
         for role, content in session.messages.order_by("seq").values_list("role", "content")
@@ -316,22 +358,29 @@ def _result_of(reply):
 
 
 async def customer_reply_stream(
-    turn: CustomerTurn, *, on_start: Callable[[], Awaitable[None]] | None = None
+    turn: CustomerTurn,
+    *,
+    on_start: Callable[[], Awaitable[None]] | None = None,
+    lock: TurnLock | None = None,
+    context: dict | None = None,
 ) -> AsyncIterator[str]:
     """Run the engine for `turn.session_id`, yielding the customer's words as they come, then
     store the whole reply once. One turn per session at a time, across tabs and processes: a
     second caller gets `EngineBusy` (its own message is already stored).
 
-    `on_start` is awaited once the turn is really going to run (lock held, session active), e.g.
-    to show a typing indicator. Raises SessionNotActive, EngineBusy, TokenBudgetExhausted or
-    EngineError; on any of them nothing of the reply is stored.
+    A caller that already holds the session's `lock` passes it (it is released here, whatever
+    happens), with the `context` it read while holding it (`message_post_agent(load_context=
+    True)`). `on_start` is awaited once the turn is really going to run (lock held, session
+    active), e.g. to show a typing indicator. Raises SessionNotActive, EngineBusy,
+    TokenBudgetExhausted or EngineError; on any of them nothing of the reply is stored.
     """
-    key = _turn_lock_key(turn.session_id)
-    token = uuid.uuid4().hex
-    if not await cache.aadd(key, token, timeout=_turn_lock_seconds()):
-        raise EngineBusy()
+    if lock is None:
+        lock, context = TurnLock(turn.session_id), None
+        if not await lock.aacquire():
+            raise EngineBusy()
     try:
-        context = await database_sync_to_async(_turn_context)(turn.session_id)
+        if context is None:
+            context = await database_sync_to_async(_turn_context)(turn.session_id)
         engine, reply = _engine_reply(context)
         if on_start is not None:
             await on_start()
@@ -340,17 +389,15 @@ async def customer_reply_stream(
         result = _result_of(reply)
         await database_sync_to_async(_store_customer_reply)(turn, result, engine.name)
     finally:
-        if await cache.aget(key) == token:
-            await cache.adelete(key)
+        await lock.arelease()
 
 
 def customer_reply(*, session: UserSession, reply_to: ChatMessage | None = None) -> CustomerTurn:
     """The whole reply at once, for sync callers (the REST API). Same rules and errors as
     `customer_reply_stream`; only the engine's stream runs in an event loop."""
     turn = CustomerTurn(session_id=session.pk, reply_to_id=reply_to.pk if reply_to else None)
-    key = _turn_lock_key(turn.session_id)
-    token = uuid.uuid4().hex
-    if not cache.add(key, token, timeout=_turn_lock_seconds()):
+    lock = TurnLock(turn.session_id)
+    if not lock.acquire():
         raise EngineBusy()
     try:
         context = _turn_context(turn.session_id)
@@ -363,8 +410,7 @@ def customer_reply(*, session: UserSession, reply_to: ChatMessage | None = None)
         async_to_sync(drain)()
         _store_customer_reply(turn, _result_of(reply), engine.name)
     finally:
-        if cache.get(key) == token:
-            cache.delete(key)
+        lock.release()
     return turn
 
 

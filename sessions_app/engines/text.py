@@ -6,6 +6,7 @@ key phrase "10 seconds"; but a different number ("30 seconds") never does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -48,17 +49,23 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
+# The engines ask about the same texts every turn (each reply rescans the whole transcript for
+# key phrases), so results are memoised: `make bench` found matching was ~80% of a turn's CPU.
+# Bounded, so a process holds at most a few MB of them.
+@functools.lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lower case, punctuation dropped, number words as digits, single spaces."""
     words = _WORD.findall((text or "").lower().replace("’", "'"))
     return " ".join(NUMBER_WORDS.get(word, word) for word in words)
 
 
+@functools.lru_cache(maxsize=2048)
 def _boundary_pattern(normalised_phrase: str) -> re.Pattern:
     # An optional plural ending: asking about "lights" asks about "light".
     return re.compile(rf"(?<![a-z0-9]){re.escape(normalised_phrase)}(?:s|es)?(?![a-z0-9])")
 
 
+@functools.lru_cache(maxsize=8192)
 def contains_phrase(text: str, phrase: str, *, fuzzy: bool = True) -> bool:
     """Whether `phrase` occurs in `text`, word-bounded, case-insensitive; with `fuzzy`, a long
     phrase may also match with small typos (rapidfuzz partial ratio), numbers always exactly."""
