@@ -20,7 +20,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -178,32 +178,39 @@ def message_post_agent(
     text = _validated_content(content)
     with transaction.atomic():
         locked = UserSession.objects.select_for_update().get(pk=session.pk)
+        # One query for the next seq, the turn count and whether this client_id was stored.
+        wanted = {"highest": Max("seq"), "turns": Count("pk", filter=Q(role=MessageRole.AGENT))}
         if client_uuid is not None:
-            existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
-            if existing is not None:
-                return _resent(locked, existing, load_context=load_context)
+            wanted["resent"] = Count("pk", filter=Q(client_id=client_uuid))
+        counts = locked.messages.aggregate(**wanted)
+        if counts.get("resent"):
+            existing = ChatMessage.objects.get(session=locked, client_id=client_uuid)
+            return _resent(locked, existing, load_context=load_context)
         if locked.status != SessionStatus.ACTIVE:
             raise SessionNotActive()
-        counts = locked.messages.aggregate(
-            highest=Max("seq"), turns=Count("pk", filter=Q(role=MessageRole.AGENT))
-        )
         if counts["turns"] >= settings.CHAT_MAX_TURNS:
             raise TurnLimitReached(limit=settings.CHAT_MAX_TURNS)
-        try:
-            with transaction.atomic():
-                message = ChatMessage.objects.create(
-                    session=locked,
-                    seq=(counts["highest"] or 0) + 1,
-                    role=MessageRole.AGENT,
-                    content=text,
-                    client_id=client_uuid,
-                )
-        except IntegrityError:
-            # Only reachable where row locks are advisory: another writer stored it first.
-            existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
-            if existing is None:
-                raise
-            return _resent(locked, existing, load_context=load_context)
+        message = ChatMessage(
+            session=locked,
+            seq=(counts["highest"] or 0) + 1,
+            role=MessageRole.AGENT,
+            content=text,
+            client_id=client_uuid,
+        )
+        if connection.features.has_select_for_update:
+            # The row lock serialises every writer of this session's messages: no duplicate
+            # can slip in between the count and the insert, and no savepoint is needed.
+            message.save(force_insert=True)
+        else:
+            try:
+                with transaction.atomic():
+                    message.save(force_insert=True)
+            except IntegrityError:
+                # Where row locks are advisory (SQLite) another writer may have stored it first.
+                existing = ChatMessage.objects.filter(session=locked, client_id=client_uuid).first()
+                if existing is None:
+                    raise
+                return _resent(locked, existing, load_context=load_context)
         UserSession.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
         context = _context_of(locked) if load_context else None
     return AgentMessagePosted(message, True, None, awaiting_reply=True, context=context)
@@ -306,7 +313,13 @@ def _store_customer_reply(turn: CustomerTurn, result, engine_name: str) -> None:
     """Store the whole reply once and apply the outcome; a session ended meanwhile (the other
     tab pressed End) keeps its transcript as it was scored."""
     with transaction.atomic():
-        locked = UserSession.objects.select_for_update().get(pk=turn.session_id)
+        # Not the scenario snapshot or the old engine state: decoding them is most of the
+        # cost of reading the row, and this write replaces the state anyway.
+        locked = (
+            UserSession.objects.select_for_update()
+            .only("id", "status", "outcome", "tokens_used")
+            .get(pk=turn.session_id)
+        )
         if locked.status != SessionStatus.ACTIVE:
             turn.status, turn.outcome = locked.status, locked.outcome
             return
