@@ -96,9 +96,21 @@ TEMPLATES = [
 DATABASE_URL = env.str("DATABASE_URL", default="")
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    # Persistent connections with health checks: cheap reuse under ASGI and Celery alike.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
+    if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A pool per process, connections handed back after every request or database call.
+        # Persistent connections are per thread, and under ASGI every HTTP request runs in a
+        # thread of its own: under load they ran PostgreSQL out of connections (`make bench`,
+        # "too many clients"). The pool bounds a process at DB_POOL_MAX_SIZE connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 else:
     DATABASES = {
         "default": {

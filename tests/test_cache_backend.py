@@ -1,0 +1,20 @@
+"""config.cache.RedisCache: Django's Redis cache with one client per pool."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+
+pytestmark = pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL")
+
+
+def test_one_client_serves_every_call_and_values_round_trip():
+    cache = caches["default"]
+    cache.set("cache-backend-test", {"a": 1}, 30)
+    client = cache._cache.get_client(write=True)
+    assert cache.get("cache-backend-test") == {"a": 1}
+    cache.delete("cache-backend-counter")
+    assert cache.add("cache-backend-counter", 0)
+    assert cache.incr("cache-backend-counter") == 1
+    assert cache._cache.get_client(write=True) is client
+    cache.delete_many(["cache-backend-test", "cache-backend-counter"])
+    assert cache.get("cache-backend-test") is None
