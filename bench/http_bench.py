@@ -12,8 +12,8 @@ from bench import common
 
 REFERENCE = ("trivial Django JSON view", "/__bench__/json")
 TARGETS = [
-    ("catalogue page", "/scenarios/"),
-    ("scenario list API", "/api/v1/scenarios/"),
+    ("catalogue page (24 cards a page)", "/scenarios/"),
+    ("scenario list API (pages of 100)", "/api/v1/scenarios/"),
     ("leaderboard API", "/api/v1/leaderboard/"),
     ("leaderboard API, this week", "/api/v1/leaderboard/?period=week"),
     ("dashboard page", "/"),

@@ -8,6 +8,8 @@ the echo, the typing notice, coalesced chunks of the reply and the final message
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -29,10 +31,10 @@ from sessions_app.models import UserSession
 from sessions_app.selectors import session_get_for_user
 from sessions_app.services import (
     CustomerTurn,
-    TurnLock,
     customer_reply_stream,
     customer_turn_running,
     message_post_agent,
+    message_post_agent_for_turn,
     session_end,
 )
 
@@ -42,6 +44,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 # Other tabs get the reply in chunks at most this often, not a frame per token.
 COALESCE_SECONDS = 0.25
+# Frames waiting behind a running customer turn; more than the rate limit lets through.
+INBOX_LIMIT = 32
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]*)\s*$", re.IGNORECASE)
 _UNITS = {
@@ -85,6 +89,8 @@ class SlidingWindow:
 
 class SessionConsumer(AsyncJsonWebsocketConsumer):
     session_pk = None
+    worker: asyncio.Task | None = None
+    closing = False
     group_name: str | None = None
     # The trainee's own group: deactivation and sign-outs (`force.disconnect`) arrive there.
     user_group_name: str | None = None
@@ -108,6 +114,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return
         self.session_pk = session.pk
         self.rate = SlidingWindow(*parse_rate(settings.CHAT_RATE_LIMIT))
+        # Messages and End run one after another, in the order sent, on their own task: the
+        # socket keeps answering pings and other tabs' events while the customer is typing.
+        self.inbox = asyncio.Queue(maxsize=INBOX_LIMIT)
+        self.worker = asyncio.create_task(self._work())
         self.group_name = session_group(session.pk)
         self.user_group_name = user_group(user.pk)
         # Join before reading the history, so that nothing said in between is missed.
@@ -116,6 +126,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(await database_sync_to_async(self._history)())
 
     async def disconnect(self, code):
+        if self.worker is not None:
+            # Let the worker finish what was sent before the socket closed (a message typed
+            # just before a drop is still stored and answered), then stop.
+            self.closing = True
+            with contextlib.suppress(asyncio.QueueFull):
+                self.inbox.put_nowait(None)
         if self.group_name:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
         if self.user_group_name:
@@ -149,10 +165,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type")
-        if kind == "agent.message":
-            await self.on_agent_message(content)
-        elif kind == "session.end":
-            await self.on_session_end()
+        if kind in ("agent.message", "session.end"):
+            await self.enqueue(content)
         elif kind == "ping":
             await self.send_frame({"type": "pong"})
         else:
@@ -163,40 +177,65 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 else "Every frame needs a string `type`.",
             )
 
-    async def on_agent_message(self, frame: dict):
-        content = frame.get("content")
-        client_id = frame.get("client_id")
-        if not isinstance(content, str):
-            await self.send_error("invalid_message", "`content` must be a string.")
-            return
-        if client_id is not None and not isinstance(client_id, str):
-            await self.send_error("invalid_message", "`client_id` must be a UUID string.")
-            return
-        if not self.rate.allow():
-            error = RateLimited()
-            await self.send_error(error.code, error.message, client_id=client_id)
-            return
-        # Taking the turn lock first lets one database call both store the message and read
-        # what the engine needs: the first word comes a round of thread hops sooner.
-        lock = TurnLock(self.session_pk)
-        held = await lock.aacquire()
+    async def enqueue(self, frame: dict):
+        if frame["type"] == "agent.message":
+            content, client_id = frame.get("content"), frame.get("client_id")
+            if not isinstance(content, str):
+                await self.send_error("invalid_message", "`content` must be a string.")
+                return
+            if client_id is not None and not isinstance(client_id, str):
+                await self.send_error("invalid_message", "`client_id` must be a UUID string.")
+                return
+            if not self.rate.allow():
+                error = RateLimited()
+                await self.send_error(error.code, error.message, client_id=client_id)
+                return
         try:
-            posted = await database_sync_to_async(message_post_agent)(
+            self.inbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            error = RateLimited()
+            await self.send_error(error.code, error.message, client_id=frame.get("client_id"))
+
+    async def _work(self):
+        while True:
+            frame = await self.inbox.get()
+            if frame is None:
+                return
+            try:
+                if frame["type"] == "session.end":
+                    await self.on_session_end()
+                elif self.closing:
+                    await self._keep(frame)
+                else:
+                    await self.on_agent_message(frame)
+            except Exception:
+                logger.exception("Chat frame failed", extra={"session_id": str(self.session_pk)})
+                await self.send_error("server_error", "Something went wrong; please try again.")
+            if self.closing and self.inbox.empty():
+                return
+
+    async def _keep(self, frame: dict):
+        """The socket closed with this message still waiting: store what the trainee typed
+        (nobody is there to read an answer; a reconnecting page resends it and gets one)."""
+        with contextlib.suppress(DomainError):
+            await database_sync_to_async(message_post_agent)(
                 session=UserSession(pk=self.session_pk),
-                content=content,
-                client_id=client_id,
-                load_context=held,
+                content=frame["content"],
+                client_id=frame.get("client_id"),
             )
-        except BaseException as error:
-            if held:
-                await lock.arelease()
-            if not isinstance(error, DomainError):
-                raise
+
+    async def on_agent_message(self, frame: dict):
+        content = frame["content"]
+        client_id = frame.get("client_id")
+        try:
+            # One thread hop takes the turn lock, stores the message and reads what the engine
+            # needs: the first word comes several hops sooner (`make bench`).
+            posted, lock = await database_sync_to_async(message_post_agent_for_turn)(
+                session=UserSession(pk=self.session_pk), content=content, client_id=client_id
+            )
+        except DomainError as error:
             await self.send_error(error.code, error.message, client_id=client_id)
             return
-        # Without the lock (another tab's turn is running) `customer_reply_stream` tries for
-        # it itself, and says the customer is busy if that turn is still going.
-        turn_lock = lock if held else None
 
         if not posted.created:
             # A resend after a reconnect: answer from what is stored, and run the engine only
@@ -205,12 +244,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             if posted.reply is not None:
                 await self.send_frame({"type": "message", "message": message_data(posted.reply)})
             if posted.awaiting_reply:
-                await self.run_customer_turn(posted.message, turn_lock, posted.context)
-            elif held:
-                await lock.arelease()
+                await self.run_customer_turn(posted.message, lock, posted.context)
             return
         await self.to_all({"type": "message", "message": message_data(posted.message)})
-        await self.run_customer_turn(posted.message, turn_lock, posted.context)
+        # Without the lock (another tab's turn is running) `customer_reply_stream` tries for it
+        # itself, and says the customer is busy if that turn is still going.
+        await self.run_customer_turn(posted.message, lock, posted.context)
 
     async def run_customer_turn(self, agent_message, lock=None, context=None):
         turn = CustomerTurn(session_id=self.session_pk, reply_to_id=agent_message.pk)

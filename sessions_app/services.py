@@ -216,6 +216,31 @@ def message_post_agent(
     return AgentMessagePosted(message, True, None, awaiting_reply=True, context=context)
 
 
+def message_post_agent_for_turn(
+    *, session: UserSession, content, client_id=None
+) -> tuple[AgentMessagePosted, TurnLock | None]:
+    """`message_post_agent` for a caller about to run the customer's turn (the chat socket):
+    in one call (one thread hop from async code) take the session's `TurnLock`, store the
+    message and read the engine's context. Returns the lock when the caller must answer and
+    holds it (release it, or pass it to `customer_reply_stream`); None when there is nothing
+    to answer or another turn is running (`customer_reply_stream` then tries again itself).
+    """
+    lock = TurnLock(session.pk)
+    held = lock.acquire()
+    try:
+        posted = message_post_agent(
+            session=session, content=content, client_id=client_id, load_context=held
+        )
+    except BaseException:
+        if held:
+            lock.release()
+        raise
+    if held and posted.context is None:
+        lock.release()
+        held = False
+    return posted, lock if held else None
+
+
 def _resent(
     session: UserSession, message: ChatMessage, *, load_context: bool = False
 ) -> AgentMessagePosted:
@@ -246,6 +271,7 @@ class TurnLock:
     def __init__(self, session_id):
         self.key = _turn_lock_key(session_id)
         self.token = uuid.uuid4().hex
+        self.released = False
 
     def acquire(self) -> bool:
         return cache.add(self.key, self.token, timeout=_turn_lock_seconds())
@@ -254,12 +280,14 @@ class TurnLock:
         return await cache.aadd(self.key, self.token, timeout=_turn_lock_seconds())
 
     def release(self) -> None:
-        if cache.get(self.key) == self.token:
+        if not self.released and cache.get(self.key) == self.token:
             cache.delete(self.key)
+        self.released = True
 
     async def arelease(self) -> None:
-        if await cache.aget(self.key) == self.token:
-            await cache.adelete(self.key)
+        if not self.released:
+            # Django's async cache methods are thread hops too: one hop for both calls.
+            await database_sync_to_async(self.release)()
 
 
 def customer_turn_running(session_id) -> bool:
@@ -400,9 +428,16 @@ async def customer_reply_stream(
         async for delta in reply:
             yield delta
         result = _result_of(reply)
-        await database_sync_to_async(_store_customer_reply)(turn, result, engine.name)
+        await database_sync_to_async(_store_and_release)(turn, result, engine.name, lock)
     finally:
-        await lock.arelease()
+        await lock.arelease()  # only if not released yet: after an error
+
+
+def _store_and_release(turn: CustomerTurn, result, engine_name: str, lock: TurnLock) -> None:
+    try:
+        _store_customer_reply(turn, result, engine_name)
+    finally:
+        lock.release()
 
 
 def customer_reply(*, session: UserSession, reply_to: ChatMessage | None = None) -> CustomerTurn:

@@ -1,6 +1,7 @@
 """The chat socket through the real ASGI application (origin check, auth middleware, routing),
 on the in-memory channel layer and, with REDIS_URL, on Redis."""
 
+import asyncio
 import json
 import uuid
 
@@ -10,6 +11,7 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 
 from config.groups import session_group
+from sessions_app.consumers import INBOX_LIMIT
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
 from sessions_app.services import _turn_lock_key, session_start
 from tests.factories import ScenarioFactory, scenario_document
@@ -374,3 +376,80 @@ async def test_messages_to_an_ended_session_are_refused(chat, trainee_cookie):
     await communicator.send_json_to({"type": "ping"})
     assert (await communicator.receive_json_from(timeout=5))["type"] == "pong"
     await communicator.disconnect()
+
+
+# --- a reply being written does not block the socket -----------------------------------------
+
+
+async def test_pings_are_answered_while_the_customer_is_typing(chat, trainee_cookie, settings):
+    settings.OFFLINE_ENGINE_PACE = 0.05  # a reply of ~10 deltas takes half a second
+    communicator, _ = await opened(chat, trainee_cookie)
+    await communicator.send_json_to(agent("Hello, what colour is the light on the router?"))
+    frames = await frames_until(communicator, "customer.delta")
+    await communicator.send_json_to({"type": "ping"})
+    frames = await frames_until(communicator, "pong")
+    # The pong overtook the rest of the reply.
+    assert "customer.done" not in types(frames)
+    frames = await frames_until(communicator, "customer.done")
+    assert "blinking orange" in frames[-1]["message"]["content"]
+    await communicator.disconnect()
+
+
+async def test_messages_sent_during_a_reply_are_answered_in_order(chat, trainee_cookie, settings):
+    settings.OFFLINE_ENGINE_PACE = 0.02
+    communicator, _ = await opened(chat, trainee_cookie)
+    await communicator.send_json_to(agent("Hello there."))
+    await communicator.send_json_to(agent("What colour is the light?"))
+    await communicator.send_json_to({"type": "session.end"})
+    frames = await frames_until(communicator, "session.status")
+    echoed = [f["message"]["content"] for f in frames if f["type"] == "message"]
+    assert echoed == ["Hello there.", "What colour is the light?"]
+    assert types(frames).count("customer.done") == 2
+    assert frames[-1]["status"] in ("scoring", "scored")
+    roles = [role for _, role, _ in await astored(chat.pk)]
+    assert roles == ["customer", "agent", "customer", "agent", "customer"]
+    await communicator.disconnect()
+
+
+async def settled(session_id, count: int) -> list[tuple[int, str, str]]:
+    """The stored transcript once it has `count` messages (the socket's worker outlives it)."""
+    for _ in range(200):
+        messages = await astored(session_id)
+        if len(messages) >= count:
+            return messages
+        await asyncio.sleep(0.05)
+    return await astored(session_id)
+
+
+async def test_messages_waiting_when_the_socket_drops_are_still_stored(
+    chat, trainee_cookie, settings
+):
+    settings.OFFLINE_ENGINE_PACE = 0.02
+    communicator, _ = await opened(chat, trainee_cookie)
+    await communicator.send_json_to(agent("Hello there."))
+    await communicator.send_json_to(agent("What colour is the light?"))
+    await communicator.disconnect()
+    messages = await settled(chat.pk, 4)
+    agent_lines = [content for _, role, content in messages if role == "agent"]
+    assert agent_lines == ["Hello there.", "What colour is the light?"]
+
+
+async def test_a_flood_beyond_the_inbox_is_refused_not_queued(chat, trainee_cookie, settings):
+    settings.CHAT_RATE_LIMIT = "1000/1s"
+    settings.OFFLINE_ENGINE_PACE = 0.2  # the first reply takes ~2 s: the rest must wait
+    communicator, _ = await opened(chat, trainee_cookie)
+    sent = INBOX_LIMIT + 10
+    for index in range(sent):
+        await communicator.send_json_to(agent(f"Message {index}"))
+    errors = []
+    while len(errors) < sent - INBOX_LIMIT - 2:
+        frame = await communicator.receive_json_from(timeout=5)
+        if frame["type"] == "error":
+            errors.append(frame)
+    assert {error["code"] for error in errors} == {"rate_limited"}
+    await communicator.disconnect()
+    # One answered, the rest kept: nothing that was accepted is lost.
+    settings.OFFLINE_ENGINE_PACE = 0
+    messages = await settled(chat.pk, 2 + INBOX_LIMIT + 1)
+    kept = [role for _, role, _ in messages if role == "agent"]
+    assert sent - INBOX_LIMIT - 2 <= sent - len(kept) <= sent - INBOX_LIMIT
