@@ -1,25 +1,34 @@
-"""Django's Redis cache, minus a client object per call.
+"""Django's Redis cache with one connection pool and one client per process.
 
-Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every operation, and
-redis-py 8 fills ~170 response callbacks into each one: about 0.1 ms of CPU per cache call
-(`make bench` profiles of the leaderboard, where the version check is the only cache read).
-A `redis.Redis` is safe to share (connections come from its pool), so one per pool is kept.
+Django keeps cache objects per context (asgiref `Local`), and every WebSocket consumer is a
+context of its own that lives as long as the socket: with Django's backend each open chat
+held its own connection pool, and `get_client` built a new `redis.Redis` (~170 response
+callbacks) on every call. `make bench` measured ~13 KiB more RSS per idle socket once the
+client was kept per cache object, and ~0.1 ms of CPU per call before that. Pools and clients
+are safe to share between threads and contexts (redis-py resets a pool after a fork), so
+every cache object of the process uses the same ones.
 """
+
+import threading
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
+_clients: dict[tuple, object] = {}
+_lock = threading.Lock()
+
 
 class RedisCacheClient(DjangoRedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        server = self._servers[self._get_connection_pool_index(write)]
+        ident = (server, repr(sorted(self._pool_options.items())))
+        client = _clients.get(ident)
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            with _lock:
+                client = _clients.get(ident)
+                if client is None:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    client = _clients[ident] = self._client(connection_pool=pool)
         return client
 
 

@@ -114,10 +114,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return
         self.session_pk = session.pk
         self.rate = SlidingWindow(*parse_rate(settings.CHAT_RATE_LIMIT))
-        # Messages and End run one after another, in the order sent, on their own task: the
-        # socket keeps answering pings and other tabs' events while the customer is typing.
-        self.inbox = asyncio.Queue(maxsize=INBOX_LIMIT)
-        self.worker = asyncio.create_task(self._work())
+        # Messages and End run one after another, in the order sent, on a task of their own
+        # (started when one arrives, gone when none waits, so an idle socket costs nothing):
+        # the socket keeps answering pings and other tabs' events while the customer types.
+        self.inbox: deque[dict] = deque()
         self.group_name = session_group(session.pk)
         self.user_group_name = user_group(user.pk)
         # Join before reading the history, so that nothing said in between is missed.
@@ -126,12 +126,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(await database_sync_to_async(self._history)())
 
     async def disconnect(self, code):
-        if self.worker is not None:
-            # Let the worker finish what was sent before the socket closed (a message typed
-            # just before a drop is still stored and answered), then stop.
-            self.closing = True
-            with contextlib.suppress(asyncio.QueueFull):
-                self.inbox.put_nowait(None)
+        # A running worker finishes what was sent before the socket closed: the message being
+        # answered is answered, and messages still waiting are stored (see `_keep`).
+        self.closing = True
         if self.group_name:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
         if self.user_group_name:
@@ -190,17 +187,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 error = RateLimited()
                 await self.send_error(error.code, error.message, client_id=client_id)
                 return
-        try:
-            self.inbox.put_nowait(frame)
-        except asyncio.QueueFull:
+        if len(self.inbox) >= INBOX_LIMIT:
             error = RateLimited()
             await self.send_error(error.code, error.message, client_id=frame.get("client_id"))
+            return
+        self.inbox.append(frame)
+        if self.worker is None or self.worker.done():
+            self.worker = asyncio.create_task(self._work())
 
     async def _work(self):
-        while True:
-            frame = await self.inbox.get()
-            if frame is None:
-                return
+        while self.inbox:
+            frame = self.inbox.popleft()
             try:
                 if frame["type"] == "session.end":
                     await self.on_session_end()
@@ -211,8 +208,6 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             except Exception:
                 logger.exception("Chat frame failed", extra={"session_id": str(self.session_pk)})
                 await self.send_error("server_error", "Something went wrong; please try again.")
-            if self.closing and self.inbox.empty():
-                return
 
     async def _keep(self, frame: dict):
         """The socket closed with this message still waiting: store what the trainee typed
