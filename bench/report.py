@@ -240,73 +240,101 @@ def render(results: dict, *, info: dict, plan: dict, quick: bool, now) -> str:
 
 ANALYSIS = """## What was found, what was fixed, what the targets miss
 
-**Fixed (each measured before and after with `make bench` or the profilers, suite green):**
+**Read ratios, not absolute numbers.** This machine is shared and its speed varies from hour to
+hour: the bare Channels consumer streamed 5,819 turns/s for the first RESULTS.md (commit
+`434e096`, earlier the same day) and about 1,400 in this run, and the trivial view fell from
+1,092 to ~360 req/s. To compare before and after on the same machine, the old code (`434e096`)
+and the new one were run back to back with `BENCH_QUICK=1` (20 and 100 trainees):
 
-1. *LLM path, 425 ms → 22 ms added to the first token* (an A/B run: 50 trainees in 3 s, the
-   fix reverted and restored; this run's number is in the table above). `py-spy` showed every
-   reply building a new `AsyncOpenAI` client, and each one loading the CA bundle into a fresh
-   TLS context: ~17 ms of CPU on the event loop per reply, so concurrent replies queued behind
-   each other. `sessions_app/engines/openai_compat.py` now builds the TLS context once
-   (`_tls_context()`); the client is still per reply.
-2. *Redis layer, lost replies at 200+ trainees.* redis-py 8 caps an asyncio connection pool at
-   100 connections and fails fast beyond it: `group_send` raised `MaxConnectionsError`, the
-   consumer reported an engine error and the customer's reply was lost (560 errors and dropped
-   sockets with 500 trainees). `config/settings.py` raises the layer's pool to
-   `REDIS_LAYER_MAX_CONNECTIONS` (2,000 by default); 0 frames are lost since.
-3. *Scenario lists and the dashboard.* The per-trainee progress was a LEFT JOIN + GROUP BY over
-   every trainee's sessions (50,000 rows for 1,000 scenarios, 30–47 ms per list); it is now
-   correlated subqueries on the `(user, scenario, status)` index (~10 ms), and list queries no
-   longer load the persona and knowledge-base JSON they never show (88 → 46 ms to build 1,000
-   scenarios). The dashboard roughly halves. An unfiltered list now reads the trainee's
-   completed scenarios from its own rows instead of a query, and the dashboard takes its three
-   newest achievements from the gallery it already loads: the dashboard went from 10 queries
-   to 8, the catalogue from 6 to 5, the scenario API from 5 to 4.
-4. *Weekly leaderboard, 237 ms → 33 ms of SQL.* The per-trainee weekly sum scanned the week's
-   ledger range once per trainee on `(created_at, user)`; a `(user, created_at)` index
-   (`gamification` migration 0003) makes each a short index range.
+| quick run, same machine, same hour | `434e096` | after this round |
+|---|---|---|
+| catalogue / scenario list API / dashboard | none answered in 1.5 s | 0.29 / 0.28 / 0.14 × |
+| leaderboard API (all time / week) | 0.09 × / 0.09 × | 0.45 × / 0.50 × |
+| chat, 20 trainees, added to first delta p50 (memory / Redis) | 527 / 305 ms | 17 / 23 ms |
+| chat, server CPU per turn ÷ the bare consumer's | 71 × | 40 × |
+| LLM path, added time to first token p50 | 117 ms | 76 ms |
+| RSS per idle socket (Redis layer) | 60.6 KiB | 50.4 KiB |
 
-**Targets that are missed, and why the target (not the code) is the thing to change:**
+**Fixed (each profiled with pyinstrument / py-spy, then measured):**
 
-- *Catalogue page and scenario list API ≥ 0.5 × a trivial view.* With 1,000 active scenarios and
-  no pagination (the contract's list returns them all with `meta.total`), one response is
-  0.5 MB of JSON or 0.9 MB of HTML: ~1,000 model instances, their progress, their
-  serialisation. The reference returns 39 bytes. No constant-factor fix gets a 1,000-row page
-  within 2× of an empty one; the ratio is the cost of the page's size, and it would only be met
-  by paginating the catalogue (a contract and UX decision for the scenarios owner) or by
-  caching per trainee. The bundled library has 15 scenarios: the same code does ~1/67 of the
-  work per row it shows. The target should read "per-row cost" or apply to a paginated page.
-- *Leaderboard API ≥ 0.5 ×.* One query ranks every trainee with window functions (RANK,
-  ROW_NUMBER, COUNT OVER) so that the viewer always gets their true rank: a sort of 5,000 rows
-  per request, ~5–8 ms, against a view that runs no query. Meeting 0.5 × means caching the
-  ranking for a few seconds (the viewer's own row can still be computed per request); that is a
-  product choice (how stale may a rank be), not a bug.
-- *Chat: added time to the first delta ≤ 5 ms (p50) and token throughput ≥ 0.5 × the bare
-  consumer.* The bare consumer answers from memory. The app must, before the first token,
-  store the trainee's message (the contract: stored before the engine runs — one transaction of
-  ~10 statements), take the per-session turn lock in the cache, read the transcript and run the
-  engine's rules, and after the last token store the reply and the new state (~6 statements):
-  ~20 PostgreSQL round trips and ~8–12 ms of CPU per turn (`py-spy`: half of the process's
-  samples are in the database thread, a third of those waiting on PostgreSQL). Unloaded, that
-  is ~6 ms of database work plus ~1 ms of engine before the first delta; under an open load the
-  single process queues behind it: one process streams ~80–100 turns/s (the throughput rows),
-  so 500 trainees each sending a message every 6 s (83/s) saturate the in-memory layer's single
-  process, while 200 (33/s) keep the median at the unloaded ~10 ms and stretch p99 to a few
-  tens of ms (two cores shared with the load generator and PostgreSQL). Plan capacity with
-  that number: processes ≈ trainees × messages per second each ÷ ~80 (people type a message
-  every 15–30 s: one process keeps ~1,000 of them at half load). The offline customer's
-  replies are short (~9 deltas), so per-turn costs dominate "tokens per second"; the streaming
-  itself sends each delta with `self.send`, as the bare consumer does, never through the layer.
-  Running the database calls on a thread pool (`thread_sensitive=False`) and switching off
-  connection health checks were both measured (`BENCH_EXPERIMENT=threadpool|nohealth`) and did
-  not help: the process is CPU bound. What would move the numbers is fewer round trips per
-  turn (one transaction that stores the message and returns the transcript), or more cores
-  for the ASGI processes.
+1. *Catalogue, scenario list, dashboard.* Every request rebuilt the whole 1,000-scenario list:
+   progress subqueries over 50,000 sessions, 1,000 model instances and their prerequisites, and
+   every card or row serialised. Now each process keeps the active scenarios in memory
+   (`config/memo.py`: one value per process, rebuilt when a version token in the shared cache
+   changes; saves, deletions and prerequisite changes bump it through signals, bulk updates
+   through the services, and `CATALOGUE_CACHE_SECONDS` bounds anything that bypasses both).
+   With it go what every request used to recompute: the prerequisites that can lock each
+   scenario, per-criterion rankings for "recommended next", the list API's serialised rows.
+   A trainee's progress is one query over their own sessions, attached only to the rows a page
+   shows; a card depends only on the scenario and that progress, so each distinct card is
+   rendered once per catalogue (the 24 cards were two thirds of the page's time), and so is
+   the empty filter form (~4 ms of Django form rendering). The list API now pages by 100
+   (`page_size` up to 500, `meta.total` still counts every match): the bundled library fits
+   on one page, as before. Queries: catalogue 5 → 4, list API 4 → 3, dashboard 8 → 7.
+2. *Leaderboard.* Each process keeps the whole ranking of a period and rebuilds it when XP is
+   awarded or a trainee is created, renamed or deactivated (a shared version again), or after
+   `LEADERBOARD_CACHE_SECONDS`; the viewer's own rank is a lookup. A warm request runs no
+   ranking query (3 → 2 queries, both the session and the user).
+3. *Redis cache.* Django's backend built a new `redis.Redis` (~170 response callbacks) on every
+   call, and kept a connection pool per cache object, that is per context: every open chat
+   socket held its own. `config/cache.py` shares one pool and one client per process
+   (idle socket 74 → 50 KiB in a quick run; an earlier per-object client had cost 13 KiB).
+4. *PostgreSQL connection pool.* Under an ASGI server every HTTP request runs in a thread of
+   its own, and per-thread persistent connections ran PostgreSQL out of connections ("too many
+   clients": 102–271 errors per run in the ASGI rows at `434e096`). A psycopg pool per process
+   (`DB_POOL_MAX_SIZE`, 20) bounds them: 0 errors, and ASGI ÷ WSGI for the trivial view went
+   from 0.15–0.25 to about 0.5.
+5. *Chat turn.* The offline engine rescanned the transcript with freshly compiled regular
+   expressions on every turn: matching is memoised (`engines/text.py`), 39 → 3.5 ms of CPU for
+   a turn at the end of a 100-message conversation. The socket takes the turn lock, stores the
+   message and reads the engine's context in one database call, and releases the lock in the
+   call that stores the reply: 5 thread hops a turn → 2 (Django's async cache methods are
+   thread hops too). One aggregate replaces two queries, PostgreSQL skips the savepoint (the
+   session row lock already serialises writers), storing the reply no longer decodes the
+   scenario snapshot, and message frames are built without DRF.
+6. *Chat socket.* Messages and End now run in order on a task of their own, started when a
+   frame waits and gone when none does: pings, other tabs' events and sign-outs
+   (`force.disconnect`) no longer wait behind a reply being written, and a message still
+   waiting when the socket drops is stored.
+7. *LLM engine.* One client per event loop and server (keep-alive instead of a new connection
+   per reply), the request body passed pre-built, the shadow turn and the guard setup done
+   while the model is thinking, the guard's tables built once: the engine's own added time to
+   first token fell from 18–24 ms to ~2 ms (in process, against the fake server).
+
+**Targets still missed, and why:**
+
+- *Catalogue page and scenario list API ≥ 0.5 ×* (now ~0.27–0.29 ×). What is left is the page
+  itself: two queries more than the trivial view (the trainee's progress, and their criterion
+  averages for "recommended next"), a full HTML page (layout, navigation, filters, 24 cached
+  cards, pagination) or 100 rows of JSON (55 KB) against 39 bytes. The next step would be to
+  cache each trainee's progress too, invalidated on every session start and score; we stopped
+  here because a trainee must see exact progress the moment a session is scored, and the
+  trivial view's own cost (session, user, middleware) is most of what remains.
+- *Leaderboard API ≥ 0.5 ×*: 0.45–0.57 × across runs; a warm request's only extra work is
+  the version check in Redis and serialising 10 rows. It sits on the line.
+- *Chat latency at 200 trainees (p50 ≤ 5 ms, p99 ≤ 25 ms) and tokens/s ≥ 0.5 × the bare
+  consumer.* The bare consumer answers from memory. A turn of the app must, before the first
+  word, store the trainee's message (the contract: stored before the engine runs) and read the
+  transcript, and after the last word store the reply and the new engine state: two
+  transactions, ~12 statements, ~40 × the bare consumer's CPU per turn. One process handles
+  ~40 turns/s on this machine (~130 on the faster one of the first report), so 200 trainees
+  each sending every 6 s (33/s) load the single in-memory-layer process to ~80 % and queueing
+  dominates; with the Redis layer two processes share them. With 50 trainees the added p50 is
+  in the tables above. A throughput ratio against a consumer that does no I/O cannot reach
+  0.5 × while every turn is stored; the target that can be held is CPU per turn (here ~40 ×
+  the bare consumer's, from 71 ×) and capacity: processes ≈ trainees × messages per second each
+  ÷ turns/s per process (people send a message every 15–30 s: one process on this machine
+  keeps ~600–1,200 trainees at most, more processes sharing Redis scale it out).
+- *LLM engine ≤ 5 ms added.* The engine adds ~2 ms; the rest is the same turn work as above
+  (store and read in one thread hop before the request) plus queueing behind other turns on the
+  process's single database thread when 50 trainees send within 3 s.
 
 **Production topology (`make serve`).** HTTP through granian's WSGI interface, one worker per
 core; `/ws/` through uvicorn (Redis channel layer, one worker per core; a single worker without
-Redis). The topology table above measures the same Django under uvicorn: every ASGI request
-crosses asgiref's thread hops, and the trivial view runs several times slower there — outside
-the "within 2 ×" the issue allows for one server — so the reverse proxy splits `/ws/` off
-(`bench/nginx.conf`). How to profile: `.venv/bin/py-spy record -p <worker pid>` during a
-run, or `pyinstrument` around a test-client call (both in requirements-dev.txt).
+Redis). With the connection pool the trivial view under uvicorn runs at about half its WSGI
+speed (the topology table): right at the 2 × the issue allows for one server, and the pages
+with real work lose less. We keep the split: HTTP keeps twice the headroom, and the socket
+processes scale separately. The reverse proxy splits `/ws/` off (`bench/nginx.conf`). How to
+profile: `.venv/bin/py-spy record -p <worker pid>` during a run, or `pyinstrument` around a
+test-client call (both in requirements-dev.txt).
 """

@@ -1,7 +1,7 @@
 """`make bench`: set up the bench database, run every section, write bench/RESULTS.md.
 
-    make bench                # ~10 min on 2 cores
-    BENCH_QUICK=1 make bench  # ~3-4 min: fewer trainees, shorter runs, same structure; the
+    make bench                # ~18 min on 2 cores
+    BENCH_QUICK=1 make bench  # ~4-5 min: fewer trainees, shorter runs, same structure; the
                               # report goes to /tmp/dojo-bench-logs/RESULTS-quick.md
 
 PostgreSQL `dojo_bench` and Redis DB 8 by default (BENCH_DATABASE_URL, BENCH_REDIS_URL).
