@@ -243,7 +243,7 @@ ANALYSIS = """## What was found, what was fixed, what the targets miss
 **Read ratios, not absolute numbers.** This machine is shared and its speed varies from hour to
 hour: the bare Channels consumer streamed 5,819 turns/s for the first RESULTS.md (commit
 `434e096`, earlier the same day) and about 1,400 in this run, and the trivial view fell from
-1,092 to ~360 req/s. To compare before and after on the same machine, the old code (`434e096`)
+1,092 to 290–360 req/s. To compare before and after on the same machine, the old code (`434e096`)
 and the new one were run back to back with `BENCH_QUICK=1` (20 and 100 trainees):
 
 | quick run, same machine, same hour | `434e096` | after this round |
@@ -303,23 +303,26 @@ and the new one were run back to back with `BENCH_QUICK=1` (20 and 100 trainees)
 
 **Targets still missed, and why:**
 
-- *Catalogue page and scenario list API ≥ 0.5 ×* (now ~0.27–0.29 ×). What is left is the page
+- *Catalogue page and scenario list API ≥ 0.5 ×* (0.27–0.38 × over this day's runs, from
+  0.003 and 0.005). What is left is the page
   itself: two queries more than the trivial view (the trainee's progress, and their criterion
   averages for "recommended next"), a full HTML page (layout, navigation, filters, 24 cached
   cards, pagination) or 100 rows of JSON (55 KB) against 39 bytes. The next step would be to
   cache each trainee's progress too, invalidated on every session start and score; we stopped
   here because a trainee must see exact progress the moment a session is scored, and the
   trivial view's own cost (session, user, middleware) is most of what remains.
-- *Leaderboard API ≥ 0.5 ×*: 0.45–0.57 × across runs; a warm request's only extra work is
-  the version check in Redis and serialising 10 rows. It sits on the line.
+- *Leaderboard API ≥ 0.5 ×*: met in this run; 0.45–0.75 × across this day's runs (from 0.13).
+  A warm request's only extra work is the version check in Redis and serialising 10 rows, so
+  it sits near the line and the machine's noise decides which side.
 - *Chat latency at 200 trainees (p50 ≤ 5 ms, p99 ≤ 25 ms) and tokens/s ≥ 0.5 × the bare
   consumer.* The bare consumer answers from memory. A turn of the app must, before the first
   word, store the trainee's message (the contract: stored before the engine runs) and read the
   transcript, and after the last word store the reply and the new engine state: two
-  transactions, ~12 statements, ~40 × the bare consumer's CPU per turn. One process handles
+  transactions, ~12 statements, 40–45 × the bare consumer's CPU per turn. One process handles
   ~40 turns/s on this machine (~130 on the faster one of the first report), so 200 trainees
   each sending every 6 s (33/s) load the single in-memory-layer process to ~80 % and queueing
-  dominates; with the Redis layer two processes share them. With 50 trainees the added p50 is
+  dominates (81 ms p50 here, from 508–841 ms in this day's runs before the last fixes); with
+  the Redis layer two processes share them (30 ms). With 50 trainees the added p50 is
   in the tables above. A throughput ratio against a consumer that does no I/O cannot reach
   0.5 × while every turn is stored; the target that can be held is CPU per turn (here ~40 ×
   the bare consumer's, from 71 ×) and capacity: processes ≈ trainees × messages per second each
