@@ -44,6 +44,8 @@ def server_env(**extra) -> dict:
         "CHAT_RATE_LIMIT": "1000000/1s",
         "CHAT_MAX_TURNS": "100000",
         "BENCH_STATIC_ROOT": STATIC_ROOT,
+        # The ASGI topology rows need it (a thread per request); WSGI and sockets do not mind.
+        "DB_POOL_MAX_SIZE": os.environ.get("DB_POOL_MAX_SIZE", "20"),
         "PYTHONPATH": str(ROOT),
     }
     env.update({key: str(value) for key, value in extra.items()})

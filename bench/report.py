@@ -282,8 +282,9 @@ and the new one were run back to back with `BENCH_QUICK=1` (20 and 100 trainees)
 4. *PostgreSQL connection pool.* Under an ASGI server every HTTP request runs in a thread of
    its own, and per-thread persistent connections ran PostgreSQL out of connections ("too many
    clients": 102–271 errors per run in the ASGI rows at `434e096`). A psycopg pool per process
-   (`DB_POOL_MAX_SIZE`, 20) bounds them: 0 errors, and ASGI ÷ WSGI for the trivial view went
-   from 0.15–0.25 to about 0.5.
+   (`DB_POOL_MAX_SIZE=20`, which the bench sets; off by default, as `make serve` gives HTTP to
+   WSGI threads) bounds them: 0 errors, and ASGI ÷ WSGI for the trivial view went from
+   0.15–0.25 to about 0.5.
 5. *Chat turn.* The offline engine rescanned the transcript with freshly compiled regular
    expressions on every turn: matching is memoised (`engines/text.py`), 39 → 3.5 ms of CPU for
    a turn at the end of a 100-message conversation. The socket takes the turn lock, stores the

@@ -97,12 +97,15 @@ DATABASE_URL = env.str("DATABASE_URL", default="")
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=20)
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
     if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
         # A pool per process, connections handed back after every request or database call.
-        # Persistent connections are per thread, and under ASGI every HTTP request runs in a
-        # thread of its own: under load they ran PostgreSQL out of connections (`make bench`,
-        # "too many clients"). The pool bounds a process at DB_POOL_MAX_SIZE connections.
+        # For Django serving HTTP under an ASGI server (`make run` on PostgreSQL): there every
+        # request runs in a thread of its own, and per-thread persistent connections ran
+        # PostgreSQL out of connections under load (`make bench`, "too many clients"). Off by
+        # default: `make serve` gives HTTP to WSGI threads, where persistent connections are
+        # bounded by the thread count, and a connection a thread never closes (async ORM calls
+        # in tests, for one) would be lost to the pool for good.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,

@@ -1,4 +1,4 @@
-"""PostgreSQL connections come from one bounded pool per process (config/settings.py).
+"""With DB_POOL_MAX_SIZE, PostgreSQL connections come from one bounded pool per process.
 
 Under ASGI every HTTP request runs in a thread of its own; with per-thread persistent
 connections each such thread kept one open, and `make bench` ran PostgreSQL out of them."""
@@ -11,7 +11,10 @@ from django.db import close_old_connections, connection, connections
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" or not getattr(settings, "DB_POOL_MAX_SIZE", 0),
+        reason="needs PostgreSQL with DB_POOL_MAX_SIZE set",
+    ),
 ]
 
 
