@@ -1,21 +1,22 @@
 """Read-mostly data kept in each process's memory, invalidated through the shared cache.
 
-The scenario catalogue is read on every catalogue page, list call and dashboard, and changes
-only when an author saves. Fetching it from Redis would mean unpickling every row on every
-request, which costs more than the query it saves (`make bench`); so each process keeps the
-built value itself and only asks the shared cache for a small version token. Whoever changes
-the data bumps the token (`invalidate`), and every process rebuilds on its next read.
+The scenario catalogue and the leaderboard's ranking are read on most pages and change
+rarely. Fetching them from Redis would mean unpickling every row on every request, which costs
+more than the query it saves (`make bench`); so each process keeps the built value itself and
+only asks the shared cache for a small version number. Whoever changes the data bumps it
+(`invalidate`), and every process rebuilds on its next read.
 
 `max_age` bounds how stale a process can be when a change bypasses `invalidate` (a
 `QuerySet.update()` in a shell, a restore): after that many seconds it rebuilds anyway.
-Two threads may build at the same moment after a change; both results are equal, so the
-last one simply wins (cheaper than a lock every reader would pass through).
+Threads that miss together wait for one build and share its result.
 """
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+import threading
 import time
-import uuid
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -34,39 +35,75 @@ class SharedVersionMemo(Generic[T]):
         self.build = build
         self.max_age_setting = max_age_setting
         self._version_key = f"memo:{name}:version"
-        # key -> (version, built at, value)
-        self._values: dict[Hashable, tuple[str, float, T]] = {}
+        # slot -> (key, version, built at, value): a slot holds one value, so a key that moves
+        # on (a new ISO week) replaces the old value instead of piling up beside it.
+        self._values: dict[Hashable, tuple[tuple, object, float, T]] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
         _REGISTRY.append(self)
 
-    def _version(self) -> str:
+    def version(self):
+        """The shared version. Missing (first read, or the cache was flushed or evicted): a
+        random start, so no process can take a value built before the flush for a current one.
+        """
         version = cache.get(self._version_key)
         if version is None:
-            # First read, or the cache was flushed: a fresh token makes every process rebuild.
-            cache.add(self._version_key, uuid.uuid4().hex, timeout=None)
-            version = cache.get(self._version_key) or ""
+            fresh = secrets.randbits(62)
+            if cache.add(self._version_key, fresh, timeout=None):
+                return fresh
+            version = cache.get(self._version_key, fresh)
         return version
 
-    def get(self, *key: Hashable) -> T:
-        max_age = float(getattr(settings, self.max_age_setting))
+    def get(self, *key: Hashable, slot: Hashable | None = None, max_age: float | None = None) -> T:
+        """The value built by `build(*key)`, this process's copy while it is current.
+        `slot` (default: the key) names where it is kept; `max_age` overrides the setting."""
+        if max_age is None:
+            max_age = float(getattr(settings, self.max_age_setting))
         if max_age <= 0:
             return self.build(*key)
-        version = self._version()
-        now = time.monotonic()
-        held = self._values.get(key)
-        if held is not None and held[0] == version and now - held[1] < max_age:
-            return held[2]
-        value = self.build(*key)
-        self._values[key] = (version, now, value)
-        return value
+        slot = key if slot is None else slot
 
-    def invalidate(self) -> None:
-        """Now (so this process and test code see the change at once) and again after the
-        transaction commits (so no process keeps a value built from uncommitted data)."""
-        self._bump()
-        transaction.on_commit(self._bump)
+        def current(version):
+            held = self._values.get(slot)
+            fresh = (
+                held is not None
+                and held[0] == key
+                and held[1] == version
+                and time.monotonic() - held[2] < max_age
+            )
+            return held if fresh else None
+
+        held = current(self.version())
+        if held is not None:
+            return held[3]
+        with self._lock(slot):
+            version = self.version()  # it may have moved while this thread waited
+            held = current(version)
+            if held is not None:
+                return held[3]  # built by the thread we waited for
+            built_at = time.monotonic()
+            value = self.build(*key)
+            self._values[slot] = (key, version, built_at, value)
+            return value
+
+    def _lock(self, slot: Hashable) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(slot, threading.Lock())
+
+    def invalidate(self, *, now: bool = False) -> None:
+        """Every process rebuilds on its next read. The bump happens after the surrounding
+        transaction commits (at once outside one), so nobody rebuilds from data they cannot see
+        yet, and a rollback bumps nothing. `now=True` bumps before the commit as well, for a
+        writer that reads its own change inside the transaction (the bump at commit still
+        follows, so a value built in between does not last)."""
+        if now:
+            self._bump()
+        transaction.on_commit(self._bump, robust=True)
 
     def _bump(self) -> None:
-        cache.set(self._version_key, uuid.uuid4().hex, timeout=None)
+        # No version yet (ValueError): the next read starts a fresh one, which invalidates too.
+        with contextlib.suppress(ValueError):
+            cache.incr(self._version_key)
 
     def clear(self) -> None:
         self._values.clear()

@@ -2,16 +2,12 @@
 
 import datetime as dt
 import itertools
-import secrets
-import threading
-import time
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Count,
     DateTimeField,
@@ -28,6 +24,7 @@ from django.db.models.functions import Coalesce, Rank, RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
+from config.memo import SharedVersionMemo
 from gamification.models import Achievement, UserAchievement, XPTransaction
 
 PERIOD_ALL = "all"
@@ -243,79 +240,38 @@ def _ranked_rows(
 
 # --- The ranking kept in each process ------------------------------------------------------
 
-LEADERBOARD_VERSION_KEY = "gamification:leaderboard:version"
-
 
 @dataclass(frozen=True)
 class _Ranking:
-    since: dt.datetime | None
-    version: int
-    computed_at: float  # time.monotonic()
     rows: tuple[_RankedRow, ...]  # in position order
     positions: dict[int, int]  # user id -> index in `rows`
 
 
-# period -> its latest ranking; a new week or version replaces it, so at most two per process.
-_rankings: dict[str, _Ranking] = {}
-# One computation per period at a time: threads that miss together wait for the first
-# (~30 ms at 5,000 trainees) and reuse its result instead of each running the window query.
-_ranking_locks = {period: threading.Lock() for period in PERIODS}
+def _build_ranking(period: str, since: dt.datetime | None) -> _Ranking:
+    rows, _ = _ranked_rows(period=period, since=since)
+    return _Ranking(
+        rows=tuple(rows), positions={row.user_id: index for index, row in enumerate(rows)}
+    )
 
 
-def leaderboard_version() -> int:
-    """The shared token that `gamification.services.leaderboard_invalidate` bumps.
+# One slot per period: a new week or version replaces its ranking, so two at most per process.
+# Process-local on purpose (see config.memo): the price is memory, one row tuple per ranked
+# trainee and period in every process (~370 bytes each, under 2 MB per period at 5,000).
+ranking_memo = SharedVersionMemo(
+    "gamification.leaderboard", _build_ranking, max_age_setting="LEADERBOARD_CACHE_SECONDS"
+)
 
-    Missing (first read, or the cache was flushed or evicted): a random start, so no process
-    can mistake a ranking it built before the flush for a current one.
-    """
-    version = cache.get(LEADERBOARD_VERSION_KEY)
-    if version is None:
-        fresh = secrets.randbits(62)
-        if cache.add(LEADERBOARD_VERSION_KEY, fresh, timeout=None):
-            return fresh
-        version = cache.get(LEADERBOARD_VERSION_KEY, fresh)
-    return version
+
+def leaderboard_version():
+    """The shared token that `gamification.services.leaderboard_invalidate` bumps."""
+    return ranking_memo.version()
 
 
 def _cached_ranking(*, period: str, since: dt.datetime | None, max_age: float) -> _Ranking:
-    """The period's whole ranking, recomputed when the shared version moved, the ISO week
-    changed or the copy is older than `max_age` seconds (which bounds staleness after writes
-    that bypass `leaderboard_invalidate`: bulk imports, a `QuerySet.update()` in a shell).
-
-    Process-local on purpose: the shared cache holds only the version, because unpickling
-    5,000 rows from Redis on every request would cost more than the query it saves. The
-    price is memory: one row tuple per ranked trainee and period in every process (~370 bytes
-    each, under 2 MB per period at 5,000 trainees). Rows are immutable and shared by threads.
-    """
-
-    def fresh(ranking: _Ranking | None) -> bool:
-        return (
-            ranking is not None
-            and ranking.since == since
-            and ranking.version == version
-            and time.monotonic() - ranking.computed_at < max_age
-        )
-
-    version = leaderboard_version()  # before the query: a bump during it forces a recompute
-    ranking = _rankings.get(period)
-    if fresh(ranking):
-        return ranking
-    with _ranking_locks[period]:
-        version = leaderboard_version()  # it may have moved while this thread waited
-        ranking = _rankings.get(period)
-        if fresh(ranking):
-            return ranking  # computed by the thread we waited for
-        computed_at = time.monotonic()
-        rows, _ = _ranked_rows(period=period, since=since)
-        ranking = _Ranking(
-            since=since,
-            version=version,
-            computed_at=computed_at,
-            rows=tuple(rows),
-            positions={row.user_id: index for index, row in enumerate(rows)},
-        )
-        _rankings[period] = ranking
-    return ranking
+    """The period's whole ranking, rebuilt when the shared version moved, the ISO week changed
+    or the copy is older than `max_age` seconds (writes that bypass `leaderboard_invalidate`:
+    bulk imports, a `QuerySet.update()` in a shell)."""
+    return ranking_memo.get(period, since, slot=period, max_age=max_age)
 
 
 def _display_name(first_name: str, last_name: str, email: str) -> str:

@@ -8,10 +8,8 @@ The XP rule (also in the README):
 Amounts are rounded half up. Achievement bonuses are added on top through the same ledger.
 """
 
-import contextlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Floor
@@ -20,7 +18,7 @@ from accounts.models import XP_PER_LEVEL, User, level_for_xp
 from gamification import achievements as rules
 from gamification.models import Achievement, UserAchievement, XPReason, XPTransaction
 from gamification.notify import notify_user
-from gamification.selectors import LEADERBOARD_VERSION_KEY
+from gamification.selectors import ranking_memo
 
 FAIL_SHARE_PERCENT = 10
 REPEAT_SHARE_PERCENT = 25
@@ -101,18 +99,8 @@ def xp_award(*, user_id: int, amount: int, reason: str, session=None, achievemen
 
 def leaderboard_invalidate() -> None:
     """The ranking may have changed (XP, a new, renamed or deactivated trainee): every process
-    recomputes its leaderboard on the next read.
-
-    The shared version is bumped after the surrounding transaction commits (at once outside
-    one), so no process can rebuild from data it cannot see yet, and a rollback bumps nothing.
-    """
-    transaction.on_commit(_leaderboard_version_bump, robust=True)
-
-
-def _leaderboard_version_bump() -> None:
-    # No version yet (ValueError): the next read starts a fresh one, which invalidates as well.
-    with contextlib.suppress(ValueError):
-        cache.incr(LEADERBOARD_VERSION_KEY)
+    recomputes its leaderboard on the next read, once the surrounding transaction commits."""
+    ranking_memo.invalidate()
 
 
 @dataclass

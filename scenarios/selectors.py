@@ -260,8 +260,9 @@ def scenario_catalogue() -> Catalogue:
 
 
 def catalogue_changed() -> None:
-    """Call after any write that changes what the catalogue shows (signals cover saves)."""
-    catalogue_memo.invalidate()
+    """Call after any write that changes what the catalogue shows (signals cover saves).
+    The writer's own next read, in the same transaction, already sees the change."""
+    catalogue_memo.invalidate(now=True)
 
 
 class ScenarioWithProgress:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.services import user_deactivate, user_update_profile
+from config import memo
 from gamification import selectors
 from gamification.models import XPReason
 from gamification.selectors import leaderboard, leaderboard_version
@@ -163,7 +164,7 @@ def test_the_ranking_is_recomputed_after_the_max_age(
     type(trainee).objects.filter(pk=trainee.pk).update(xp=99)
     assert board_of().entries[0].xp == 10
     later = time.monotonic() + 31
-    monkeypatch.setattr(selectors.time, "monotonic", lambda: later)
+    monkeypatch.setattr(memo.time, "monotonic", lambda: later)
     with django_assert_num_queries(1):
         assert board_of().entries[0].xp == 99
 
