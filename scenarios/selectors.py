@@ -1,8 +1,8 @@
 """Reads about scenarios and a trainee's progress through them.
 
-Progress is computed for a whole list in a constant number of queries: one annotated query for
-the scenarios (attempts, best score, passed), one prefetch of prerequisites and one for the set of
-scenarios the trainee has passed, from which every lock is worked out in Python.
+Lists come from the catalogue each process keeps (`Catalogue`, `config.memo`) plus one query
+over the trainee's own sessions (`progress_by_scenario`), from which attempts, best scores,
+completion and every lock are worked out in Python, whatever the size of the library.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 
 from config.memo import SharedVersionMemo
 from scenarios.exceptions import ScenarioNotFound
@@ -38,14 +36,6 @@ def _passed_sessions(*, user):
     return UserSession.objects.filter(
         user=user, status=SessionStatus.SCORED, passed=True, is_preview=False
     )
-
-
-def completed_scenario_ids(*, user) -> set[int]:
-    """Scenarios the trainee has passed at least once (previews never count)."""
-    if not user.is_authenticated:
-        return set()
-    passed = _passed_sessions(user=user).order_by().values_list("scenario_id", flat=True)
-    return set(passed.distinct())
 
 
 def missing_prerequisites(*, user, scenario: Scenario) -> list[Scenario]:
@@ -128,59 +118,6 @@ def _difficulty_rank():
     )
 
 
-def _with_progress_annotations(queryset, *, user):
-    """Per-user attempts, best score and completion, as subqueries over the trainee's sessions."""
-    from sessions_app.models import SessionStatus, UserSession
-
-    if not user.is_authenticated:
-        return queryset.annotate(
-            attempts=Value(0, output_field=IntegerField()),
-            best_score=Value(None, output_field=IntegerField()),
-            completed=Value(False),
-        )
-    # Correlated subqueries on the (user, scenario, status) index rather than a JOIN + GROUP BY:
-    # the join aggregated every trainee's sessions of every scenario (50,000 rows for 1,000
-    # scenarios) to keep one trainee's handful; `make bench` measured it at ~30 ms a page.
-    mine = (
-        UserSession.objects.filter(user=user, is_preview=False, scenario=OuterRef("pk"))
-        .order_by()
-        .values("scenario")
-    )
-    attempts = mine.annotate(n=Count("pk")).values("n")
-    best = mine.filter(status=SessionStatus.SCORED).annotate(best=Max("score")).values("best")
-    return queryset.annotate(
-        attempts=Coalesce(Subquery(attempts), Value(0), output_field=IntegerField()),
-        best_score=Subquery(best, output_field=IntegerField()),
-        completed=Exists(_passed_sessions(user=user).filter(scenario=OuterRef("pk"))),
-    )
-
-
-def _attach_progress(scenarios: list[Scenario], *, completed_ids: set[int]) -> list[Scenario]:
-    for scenario in scenarios:
-        missing = [
-            prerequisite
-            for prerequisite in scenario.prerequisites.all()
-            if prerequisite.is_active and prerequisite.id not in completed_ids
-        ]
-        scenario.progress = ScenarioProgress(
-            attempts=scenario.attempts,
-            best_score=scenario.best_score,
-            completed=bool(scenario.completed),
-            missing_prerequisites=sorted(missing, key=lambda s: s.title),
-        )
-    return scenarios
-
-
-def _progress_queryset(*, user):
-    prerequisites = Scenario.objects.only("id", "slug", "title", "is_active").order_by("title")
-    return _with_progress_annotations(
-        Scenario.objects.active()
-        .annotate(difficulty_order=_difficulty_rank())
-        .prefetch_related(Prefetch("prerequisites", queryset=prerequisites)),
-        user=user,
-    ).order_by("difficulty_order", "title", "id")
-
-
 # --- The catalogue: every active scenario, shared by all requests of a process ---------------
 
 
@@ -194,17 +131,12 @@ class Catalogue:
 
     def __init__(self, scenarios: list[Scenario]):
         self.scenarios = tuple(scenarios)
-        self.by_id = {scenario.id: scenario for scenario in scenarios}
         self.categories = sorted({s.category for s in scenarios if s.category})
         self._search_text = {
             s.id: " ".join((s.title, s.description, s.category, s.slug)).casefold()
             for s in scenarios
         }
-        # The prerequisites that can lock a scenario: active ones (a deactivated one cannot be
-        # played, so it must not hold anything back), in title order.
-        self.locking_prerequisites = {
-            s.id: tuple(p for p in s.prerequisites.all() if p.is_active) for s in scenarios
-        }
+        self.locking_prerequisites = {s.id: _locking_prerequisites(s) for s in scenarios}
         self.by_ease = sorted(scenarios, key=lambda s: (s.difficulty_rank, s.title, s.id))
         # criterion -> the scenarios that score it, most weight first, then easiest: the
         # recommendation is the first one of these the trainee can play.
@@ -236,15 +168,24 @@ class Catalogue:
         return {row["id"]: dict(row) for row in rows}
 
 
-def _build_catalogue() -> Catalogue:
+def _with_prerequisites(queryset):
     prerequisites = Scenario.objects.only("id", "slug", "title", "is_active").order_by("title")
+    return queryset.prefetch_related(Prefetch("prerequisites", queryset=prerequisites))
+
+
+def _locking_prerequisites(scenario: Scenario) -> tuple[Scenario, ...]:
+    """The prerequisites that can lock `scenario`: active ones (a deactivated one cannot be
+    played, so it must not hold anything back), in title order (`_with_prerequisites`)."""
+    return tuple(p for p in scenario.prerequisites.all() if p.is_active)
+
+
+def _build_catalogue() -> Catalogue:
     # Lists never show the persona or the knowledge base: not decoding those JSON documents
     # halves the time a 1,000-scenario list spends in the database driver (`make bench`).
-    scenarios = (
+    scenarios = _with_prerequisites(
         Scenario.objects.active()
         .defer("customer_persona", "knowledge_base_entries")
         .annotate(difficulty_order=_difficulty_rank())
-        .prefetch_related(Prefetch("prerequisites", queryset=prerequisites))
         .order_by("difficulty_order", "title", "id")
     )
     return Catalogue(list(scenarios))
@@ -302,6 +243,20 @@ def progress_by_scenario(*, user) -> dict[int, tuple[int, int | None, bool]]:
     return {sid: (attempts, best, passes > 0) for sid, attempts, best, passes in rows}
 
 
+def _completed_ids(progress: dict) -> set[int]:
+    return {sid for sid, (_, _, done) in progress.items() if done}
+
+
+def _progress_of(scenario, progress: dict, completed_ids: set[int], locking) -> ScenarioProgress:
+    attempts, best, done = progress.get(scenario.id, (0, None, False))
+    return ScenarioProgress(
+        attempts=attempts,
+        best_score=best,
+        completed=done,
+        missing_prerequisites=[p for p in locking if p.id not in completed_ids],
+    )
+
+
 class ScenarioProgressList(Sequence):
     """Catalogue scenarios as one trainee sees them. Progress is attached only to the rows
     actually read (a page of 24 out of 1,000), so listing costs little more than the page."""
@@ -310,7 +265,7 @@ class ScenarioProgressList(Sequence):
         self.catalogue = catalogue
         self._scenarios = scenarios
         self._progress = progress
-        self.completed_ids = {sid for sid, (_, _, done) in progress.items() if done}
+        self.completed_ids = _completed_ids(progress)
 
     def __len__(self):
         return len(self._scenarios)
@@ -329,48 +284,54 @@ class ScenarioProgressList(Sequence):
         return scenario.id not in self.completed_ids and not self.missing_prerequisites(scenario)
 
     def with_progress(self, scenario: Scenario, recommendation=None) -> ScenarioWithProgress:
-        attempts, best, done = self._progress.get(scenario.id, (0, None, False))
-        progress = ScenarioProgress(
-            attempts=attempts,
-            best_score=best,
-            completed=done,
-            missing_prerequisites=self.missing_prerequisites(scenario),
-        )
+        locking = self.catalogue.locking_prerequisites.get(scenario.id, ())
+        progress = _progress_of(scenario, self._progress, self.completed_ids, locking)
         return ScenarioWithProgress(scenario, progress, recommendation)
 
+    def filtered(
+        self,
+        *,
+        difficulty: str | None = None,
+        completed: bool | None = None,
+        category: str | None = None,
+        search: str | None = None,
+    ) -> ScenarioProgressList:
+        """The same trainee's view narrowed by the catalogue's filters, without a query."""
+        scenarios = self._scenarios
+        search = (search or "").strip()
+        if difficulty:
+            scenarios = [s for s in scenarios if s.difficulty == difficulty]
+        if category:
+            scenarios = [s for s in scenarios if s.category == category]
+        if search:
+            scenarios = [s for s in scenarios if self.catalogue.matches(s, search)]
+        if completed is not None:
+            scenarios = [s for s in scenarios if (s.id in self.completed_ids) == completed]
+        return ScenarioProgressList(self.catalogue, scenarios, self._progress)
 
-def scenario_list_with_progress(
-    *,
-    user,
-    difficulty: str | None = None,
-    completed: bool | None = None,
-    category: str | None = None,
-    search: str | None = None,
-) -> ScenarioProgressList:
+
+def scenario_list_with_progress(*, user, **filters) -> ScenarioProgressList:
     """Active scenarios, easiest first, each with `.progress` for `user`: the shared catalogue
-    plus one query for the trainee's own sessions, whatever the size of the library."""
+    plus one query for the trainee's own sessions, whatever the size of the library. Filters
+    as `ScenarioProgressList.filtered`."""
     catalogue = scenario_catalogue()
-    progress = progress_by_scenario(user=user)
-    search = (search or "").strip()
-    scenarios = catalogue.scenarios
-    if difficulty:
-        scenarios = [s for s in scenarios if s.difficulty == difficulty]
-    if category:
-        scenarios = [s for s in scenarios if s.category == category]
-    if search:
-        scenarios = [s for s in scenarios if catalogue.matches(s, search)]
-    if completed is not None:
-        done = {sid for sid, (_, _, passed) in progress.items() if passed}
-        scenarios = [s for s in scenarios if (s.id in done) == completed]
-    return ScenarioProgressList(catalogue, scenarios, progress)
+    everything = ScenarioProgressList(
+        catalogue, catalogue.scenarios, progress_by_scenario(user=user)
+    )
+    return everything.filtered(**filters) if filters else everything
 
 
 def scenario_get_with_progress(*, user, slug: str) -> Scenario:
     """One active scenario with `.progress`; ScenarioNotFound if inactive or unknown."""
-    scenarios = list(_progress_queryset(user=user).filter(slug=slug))
-    if not scenarios:
-        raise ScenarioNotFound()
-    return _attach_progress(scenarios, completed_ids=completed_scenario_ids(user=user))[0]
+    try:
+        scenario = _with_prerequisites(Scenario.objects.active()).get(slug=slug)
+    except Scenario.DoesNotExist:
+        raise ScenarioNotFound() from None
+    progress = progress_by_scenario(user=user)
+    scenario.progress = _progress_of(
+        scenario, progress, _completed_ids(progress), _locking_prerequisites(scenario)
+    )
+    return scenario
 
 
 # --- Recommendation --------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def scenario_list(request):
     everything = scenario_list_with_progress(user=request.user)
     form, form_fields = _filter_form(request, catalogue)
     filters = form.filters()
-    scenarios = scenario_list_with_progress(user=request.user, **filters) if filters else everything
+    scenarios = everything.filtered(**filters) if filters else everything
     # A large library would otherwise render every card at once (about 0.9 MB for 1,000).
     page = Paginator(scenarios, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
