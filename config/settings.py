@@ -157,7 +157,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "config.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ------------------------------------------------------------------------------
@@ -342,6 +342,8 @@ CHAT_MAX_MESSAGE_CHARS = 4000
 CHAT_MAX_TURNS = env.int("CHAT_MAX_TURNS", default=60)
 CHAT_RATE_LIMIT = env.str("CHAT_RATE_LIMIT", default="10/10s")
 CHAT_MAX_ACTIVE_SESSIONS = env.int("CHAT_MAX_ACTIVE_SESSIONS", default=5)
+# Threads (each with its own database connection) that run the chat sockets' database calls.
+DB_THREADS = env.int("DB_THREADS", default=4)
 # Each process keeps the scenario catalogue in memory; saves invalidate it everywhere at once
 # (config.memo). This only bounds staleness after a write that bypassed the ORM. 0 disables.
 CATALOGUE_CACHE_SECONDS = env.float("CATALOGUE_CACHE_SECONDS", default=60)

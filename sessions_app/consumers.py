@@ -16,13 +16,13 @@ import re
 import time
 from collections import deque
 
-from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts.security import socket_must_close
+from config.dbthreads import db_call
 from config.errors import DomainError
 from config.groups import session_group, user_group
 from sessions_app.broadcast import EVENT_TYPE, message_data, status_payload
@@ -94,6 +94,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     group_name: str | None = None
     # The trainee's own group: deactivation and sign-outs (`force.disconnect`) arrive there.
     user_group_name: str | None = None
+    # While this socket runs a turn: other sockets' status frames, sent once the turn is over.
+    held_statuses: list[dict] | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def connect(self):
@@ -106,7 +108,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
         try:
-            session = await database_sync_to_async(session_get_for_user)(
+            session = await db_call(session_get_for_user)(
                 user=user, session_id=session_id
             )
         except SessionNotFound:
@@ -123,7 +125,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         # Join before reading the history, so that nothing said in between is missed.
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.channel_layer.group_add(self.user_group_name, self.channel_name)
-        await self.send_json(await database_sync_to_async(self._history)())
+        await self.send_json(await db_call(self._history)())
 
     async def disconnect(self, code):
         # A running worker finishes what was sent before the socket closed: the message being
@@ -140,7 +142,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if handler_name.startswith("_") or not hasattr(self, handler_name):
             logger.warning("Ignored channel event %r", message.get("type"))
             return
-        await super().dispatch(message)
+        # Not `super().dispatch`: it first closes stale connections of the shared sync thread,
+        # a thread hop for every frame and every group event (four or five a turn), while
+        # this consumer's database calls (`db_call`) do that on their own threads.
+        await getattr(self, handler_name)(message)
 
     # ---- client frames -------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
@@ -213,7 +218,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         """The socket closed with this message still waiting: store what the trainee typed
         (nobody is there to read an answer; a reconnecting page resends it and gets one)."""
         with contextlib.suppress(DomainError):
-            await database_sync_to_async(message_post_agent)(
+            await db_call(message_post_agent)(
                 session=UserSession(pk=self.session_pk),
                 content=frame["content"],
                 client_id=frame.get("client_id"),
@@ -225,7 +230,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         try:
             # One thread hop takes the turn lock, stores the message and reads what the engine
             # needs: the first word comes several hops sooner (`make bench`).
-            posted, lock = await database_sync_to_async(message_post_agent_for_turn)(
+            posted, lock = await db_call(message_post_agent_for_turn)(
                 session=UserSession(pk=self.session_pk), content=content, client_id=client_id
             )
         except DomainError as error:
@@ -241,18 +246,33 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             if posted.awaiting_reply:
                 await self.run_customer_turn(posted.message, lock, posted.context)
             return
-        await self.to_all({"type": "message", "message": message_data(posted.message)})
+        echo = {"type": "message", "message": message_data(posted.message)}
+        await self.send_frame(echo)
         # Without the lock (another tab's turn is running) `customer_reply_stream` tries for it
         # itself, and says the customer is busy if that turn is still going.
-        await self.run_customer_turn(posted.message, lock, posted.context)
+        await self.run_customer_turn(posted.message, lock, posted.context, echo=echo)
 
-    async def run_customer_turn(self, agent_message, lock=None, context=None):
+    async def run_customer_turn(self, agent_message, lock=None, context=None, *, echo=None):
+        self.held_statuses = []
+        try:
+            await self._customer_turn(agent_message, lock, context, echo=echo)
+        finally:
+            held, self.held_statuses = self.held_statuses, None
+            for payload in held:
+                await self.send_frame(payload)
+
+    async def _customer_turn(self, agent_message, lock, context, *, echo):
         turn = CustomerTurn(session_id=self.session_pk, reply_to_id=agent_message.pk)
         message_id = str(turn.message_id)
-        others = _Coalescer(self, message_id)
+        others = _Outbox(self, message_id)
+        if echo is not None:
+            others.queue(echo)
 
         async def started():
-            await self.to_all({"type": "customer.typing", "message_id": message_id})
+            typing = {"type": "customer.typing", "message_id": message_id}
+            await self.send_frame(typing)
+            others.queue(typing)
+            await others.send()
 
         stream = customer_reply_stream(turn, on_start=started, lock=lock, context=context)
         try:
@@ -266,7 +286,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 await stream.aclose()  # interrupted mid-reply: free the turn lock now
         except DomainError as error:
             await self.send_error(error.code, error.message, message_id=message_id)
-            await self.to_others({"type": "customer.cancelled", "message_id": message_id})
+            others.queue({"type": "customer.cancelled", "message_id": message_id})
+            await others.send()
             return
         except Exception:
             logger.exception("Customer engine crashed", extra={"session_id": str(self.session_pk)})
@@ -275,24 +296,27 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 "The customer could not answer just now. Your message is saved; try again.",
                 message_id=message_id,
             )
-            await self.to_others({"type": "customer.cancelled", "message_id": message_id})
+            others.queue({"type": "customer.cancelled", "message_id": message_id})
+            await others.send()
             return
 
-        await others.flush()
         if turn.message is not None:
             done = {"type": "customer.done", "message": message_data(turn.message)}
             if turn.mood:
                 done["mood"] = turn.mood
-            await self.to_all(done)
+            await self.send_frame(done)
+            others.queue(done)
         if turn.status_changed or turn.message is None:
             frame = {"type": "session.status", "status": turn.status, "outcome": turn.outcome}
             if turn.mood:
                 frame["mood"] = turn.mood
-            await self.to_all(frame)
+            await self.send_frame(frame)
+            others.queue(frame)
+        await others.send()
 
     async def on_session_end(self):
         try:
-            session = await database_sync_to_async(self._end)()
+            session = await db_call(self._end)()
         except DomainError as error:
             await self.send_error(error.code, error.message)
             return
@@ -303,7 +327,14 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         """A frame for every tab (from another tab, the REST API, the scorer): sent as is."""
         if event.get("exclude") == self.channel_name:
             return
-        await self.send_frame(event["payload"])
+        # A turn sends its frames for other tabs a few at a time (`_Outbox`), in order.
+        for payload in event.get("payloads") or [event["payload"]]:
+            if self.held_statuses is not None and payload.get("type") == "session.status":
+                # This socket's own turn is ending the session (or the scorer, run at once
+                # without a worker, got there first): its last words come before the status.
+                self.held_statuses.append(payload)
+                continue
+            await self.send_frame(payload)
 
     async def force_disconnect(self, event):
         """The trainee was deactivated or signed out elsewhere (accounts.services): a chat left
@@ -326,15 +357,19 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def send_error(self, code: str, detail: str, **extra):
         await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
 
-    async def to_others(self, payload: dict):
+    async def to_others(self, *payloads: dict):
+        """Every other tab of this session, through the group: one event for all `payloads`."""
         layer = get_channel_layer()
         try:
             await layer.group_send(
                 self.group_name,
-                {"type": EVENT_TYPE, "payload": payload, "exclude": self.channel_name},
+                {"type": EVENT_TYPE, "payloads": list(payloads), "exclude": self.channel_name},
             )
         except ChannelFull:
-            logger.warning("Session frame dropped: channel full", extra={"frame": payload["type"]})
+            logger.warning(
+                "Session frames dropped: channel full",
+                extra={"frames": [payload["type"] for payload in payloads]},
+            )
 
     async def to_all(self, payload: dict):
         """This socket first and directly (ordering), then every other tab via the group."""
@@ -363,24 +398,38 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return UserSession.objects.get(pk=self.session_pk)
 
 
-class _Coalescer:
-    """Gathers the deltas for other tabs and forwards them a few times a second."""
+class _Outbox:
+    """What a turn says to the session's other tabs, sent a few frames per group event: the
+    echo with the typing indicator, the customer's words gathered for `COALESCE_SECONDS`, the
+    end with the last words. Each group event is delivered to every socket of the session
+    (this one included, which drops it), so a turn costs two or three of them, not one per
+    frame (`make bench`)."""
 
     def __init__(self, consumer: SessionConsumer, message_id: str):
         self.consumer = consumer
         self.message_id = message_id
-        self.pending = ""
+        self.frames: list[dict] = []
+        self.words = ""
         self.last = time.monotonic()
+
+    def queue(self, payload: dict):
+        self._gather_words()
+        self.frames.append(payload)
 
     async def add(self, delta: str):
-        self.pending += delta
+        self.words += delta
         if time.monotonic() - self.last >= COALESCE_SECONDS:
-            await self.flush()
+            await self.send()
 
-    async def flush(self):
-        if self.pending:
-            chunk, self.pending = self.pending, ""
-            await self.consumer.to_others(
-                {"type": "customer.delta", "message_id": self.message_id, "delta": chunk}
-            )
+    async def send(self):
+        self._gather_words()
+        if self.frames:
+            frames, self.frames = self.frames, []
+            await self.consumer.to_others(*frames)
         self.last = time.monotonic()
+
+    def _gather_words(self):
+        if self.words:
+            delta = {"type": "customer.delta", "message_id": self.message_id, "delta": self.words}
+            self.frames.append(delta)
+            self.words = ""

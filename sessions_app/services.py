@@ -17,13 +17,13 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from config.dbthreads import db_call
 from scenarios.exceptions import ScenarioLocked
 from scenarios.models import Scenario
 from scenarios.selectors import missing_prerequisites
@@ -287,7 +287,7 @@ class TurnLock:
     async def arelease(self) -> None:
         if not self.released:
             # Django's async cache methods are thread hops too: one hop for both calls.
-            await database_sync_to_async(self.release)()
+            await db_call(self.release)()
 
 
 def customer_turn_running(session_id) -> bool:
@@ -421,14 +421,14 @@ async def customer_reply_stream(
             raise EngineBusy()
     try:
         if context is None:
-            context = await database_sync_to_async(_turn_context)(turn.session_id)
+            context = await db_call(_turn_context)(turn.session_id)
         engine, reply = _engine_reply(context)
         if on_start is not None:
             await on_start()
         async for delta in reply:
             yield delta
         result = _result_of(reply)
-        await database_sync_to_async(_store_and_release)(turn, result, engine.name, lock)
+        await db_call(_store_and_release)(turn, result, engine.name, lock)
     finally:
         await lock.arelease()  # only if not released yet: after an error
 

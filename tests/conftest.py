@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from config import memo
+from config import dbthreads, memo
 from tests.factories import ScenarioFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -22,6 +22,19 @@ def _test_settings(settings, request):
     memo.clear_all()
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_threads_closed(django_db_setup):
+    """Threads that reached the database keep their connections between tests (the chat
+    socket's, and asgiref's one thread for thread-sensitive calls from async code); PostgreSQL
+    drops the test database at the end only once they are closed."""
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    yield
+    dbthreads.close_connections()
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+import asyncio
 import os
 import uuid
 
@@ -8,6 +9,7 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 
+from config import dbthreads
 from config.asgi import application
 from sessions_app.services import session_start
 from tests.factories import ScenarioFactory, UserFactory
@@ -65,6 +67,7 @@ async def close_thread_connections():
     connection after the test, or PostgreSQL refuses to drop the test database at the end."""
     yield
     await database_sync_to_async(connections.close_all)()
+    await asyncio.to_thread(dbthreads.close_connections)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -84,7 +87,7 @@ def channel_layer(request, settings):
             }
         }
     else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "config.layers.InMemoryChannelLayer"}}
     return request.param
 
 
