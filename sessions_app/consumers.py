@@ -108,9 +108,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
         try:
-            session = await db_call(session_get_for_user)(
-                user=user, session_id=session_id
-            )
+            session = await db_call(session_get_for_user)(user=user, session_id=session_id)
         except SessionNotFound:
             await self.close(code=CLOSE_NOT_FOUND)
             return
