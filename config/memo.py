@@ -43,16 +43,7 @@ class SharedVersionMemo(Generic[T]):
         _REGISTRY.append(self)
 
     def version(self):
-        """The shared version. Missing (first read, or the cache was flushed or evicted): a
-        random start, so no process can take a value built before the flush for a current one.
-        """
-        version = cache.get(self._version_key)
-        if version is None:
-            fresh = secrets.randbits(62)
-            if cache.add(self._version_key, fresh, timeout=None):
-                return fresh
-            version = cache.get(self._version_key, fresh)
-        return version
+        return shared_version(self._version_key)
 
     def get(self, *key: Hashable, slot: Hashable | None = None, max_age: float | None = None) -> T:
         """The value built by `build(*key)`, this process's copy while it is current.
@@ -91,22 +82,41 @@ class SharedVersionMemo(Generic[T]):
             return self._locks.setdefault(slot, threading.Lock())
 
     def invalidate(self, *, now: bool = False) -> None:
-        """Every process rebuilds on its next read. The bump happens after the surrounding
-        transaction commits (at once outside one), so nobody rebuilds from data they cannot see
-        yet, and a rollback bumps nothing. `now=True` bumps before the commit as well, for a
-        writer that reads its own change inside the transaction (the bump at commit still
-        follows, so a value built in between does not last)."""
-        if now:
-            self._bump()
-        transaction.on_commit(self._bump, robust=True)
-
-    def _bump(self) -> None:
-        # No version yet (ValueError): the next read starts a fresh one, which invalidates too.
-        with contextlib.suppress(ValueError):
-            cache.incr(self._version_key)
+        """Every process rebuilds on its next read (see `bump_version`)."""
+        bump_version(self._version_key, now=now)
 
     def clear(self) -> None:
         self._values.clear()
+
+
+def shared_version(key: str, *, timeout: float | None = None):
+    """The version number under `key` in the shared cache. Missing (first read, or the cache
+    was flushed or evicted): a random start, so no reader can take a value built before the
+    flush for a current one."""
+    version = cache.get(key)
+    if version is None:
+        fresh = secrets.randbits(62)
+        if cache.add(key, fresh, timeout=timeout):
+            return fresh
+        version = cache.get(key, fresh)
+    return version
+
+
+def bump_version(key: str, *, now: bool = False) -> None:
+    """Move the version under `key` on, after the surrounding transaction commits (at once
+    outside one), so nobody rebuilds from data they cannot see yet, and a rollback bumps
+    nothing. `now=True` bumps before the commit as well, for a writer that reads its own change
+    inside the transaction (the bump at commit still follows, so a value built in between does
+    not last)."""
+
+    def bump():
+        # No version yet (ValueError): the next read starts a fresh one, which invalidates too.
+        with contextlib.suppress(ValueError):
+            cache.incr(key)
+
+    if now:
+        bump()
+    transaction.on_commit(bump, robust=True)
 
 
 def clear_all() -> None:

@@ -347,6 +347,9 @@ DB_THREADS = env.int("DB_THREADS", default=4)
 # Each process keeps the scenario catalogue in memory; saves invalidate it everywhere at once
 # (config.memo). This only bounds staleness after a write that bypassed the ORM. 0 disables.
 CATALOGUE_CACHE_SECONDS = env.float("CATALOGUE_CACHE_SECONDS", default=60)
+# A trainee's progress and criterion averages stay in the shared cache until one of their
+# sessions starts, ends or is scored; this bounds changes that bypass the ORM's signals.
+STANDING_CACHE_SECONDS = env.int("STANDING_CACHE_SECONDS", default=600)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
 
 # --- Gamification ------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Reads about scenarios and a trainee's progress through them.
 
-Lists come from the catalogue each process keeps (`Catalogue`, `config.memo`) plus one query
-over the trainee's own sessions (`progress_by_scenario`), from which attempts, best scores,
-completion and every lock are worked out in Python, whatever the size of the library.
+Lists come from the catalogue each process keeps (`Catalogue`, `config.memo`) plus the
+trainee's standing (`trainee_standing`: their progress per scenario and average per criterion,
+two queries over their own sessions, kept in the shared cache until one of those sessions
+changes), from which attempts, best scores, completion, every lock and the recommendation are
+worked out in Python, whatever the size of the library.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Case,
@@ -25,7 +29,7 @@ from django.db.models import (
     When,
 )
 
-from config.memo import SharedVersionMemo
+from config.memo import SharedVersionMemo, bump_version, shared_version
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.models import DIFFICULTY_ORDER, Scenario
 
@@ -243,6 +247,49 @@ def progress_by_scenario(*, user) -> dict[int, tuple[int, int | None, bool]]:
     return {sid: (attempts, best, passes > 0) for sid, attempts, best, passes in rows}
 
 
+# --- A trainee's standing, in the shared cache -------------------------------------------------
+
+_STANDING_VERSION_SECONDS = 24 * 3600
+
+
+def _standing_keys(user_id) -> tuple[str, str]:
+    return f"scenarios:standing:{user_id}:version", f"scenarios:standing:{user_id}"
+
+
+def trainee_standing(*, user) -> tuple[dict, dict[str, float]]:
+    """`(progress_by_scenario, criterion_averages)` for `user`.
+
+    Both are read on every catalogue, scenario list and dashboard request and change only when
+    one of the trainee's sessions starts, ends or is scored, so they are kept in the shared
+    cache with the trainee's version number, and `standing_changed` moves that number on. A
+    value built from data older than the last change carries an older number and is never
+    used: one round trip to the cache instead of two queries (`make bench`).
+    `STANDING_CACHE_SECONDS` bounds changes that bypass the ORM's signals.
+    """
+    if not user.is_authenticated:
+        return {}, {}
+    seconds = settings.STANDING_CACHE_SECONDS
+    if seconds <= 0:
+        return progress_by_scenario(user=user), criterion_averages(user=user)
+    version_key, value_key = _standing_keys(user.pk)
+    held = cache.get_many([version_key, value_key])
+    version = held.get(version_key)
+    value = held.get(value_key)
+    if version is not None and value is not None and value[0] == version:
+        return value[1], value[2]
+    if version is None:
+        version = shared_version(version_key, timeout=_STANDING_VERSION_SECONDS)
+    progress, averages = progress_by_scenario(user=user), criterion_averages(user=user)
+    cache.set(value_key, (version, progress, averages), timeout=seconds)
+    return progress, averages
+
+
+def standing_changed(user_id) -> None:
+    """Call when a trainee's sessions change what `trainee_standing` returns (signals cover
+    saves of sessions). Takes effect at once and again after commit."""
+    bump_version(_standing_keys(user_id)[0], now=True)
+
+
 def _completed_ids(progress: dict) -> set[int]:
     return {sid for sid, (_, _, done) in progress.items() if done}
 
@@ -261,10 +308,12 @@ class ScenarioProgressList(Sequence):
     """Catalogue scenarios as one trainee sees them. Progress is attached only to the rows
     actually read (a page of 24 out of 1,000), so listing costs little more than the page."""
 
-    def __init__(self, catalogue: Catalogue, scenarios, progress: dict):
+    def __init__(self, catalogue: Catalogue, progress: dict, averages=None, scenarios=None):
         self.catalogue = catalogue
-        self._scenarios = scenarios
+        self._scenarios = catalogue.scenarios if scenarios is None else scenarios
         self._progress = progress
+        # The trainee's average per criterion, for `recommended_next_scenario`.
+        self.averages = averages
         self.completed_ids = _completed_ids(progress)
 
     def __len__(self):
@@ -307,17 +356,15 @@ class ScenarioProgressList(Sequence):
             scenarios = [s for s in scenarios if self.catalogue.matches(s, search)]
         if completed is not None:
             scenarios = [s for s in scenarios if (s.id in self.completed_ids) == completed]
-        return ScenarioProgressList(self.catalogue, scenarios, self._progress)
+        return ScenarioProgressList(self.catalogue, self._progress, self.averages, scenarios)
 
 
 def scenario_list_with_progress(*, user, **filters) -> ScenarioProgressList:
     """Active scenarios, easiest first, each with `.progress` for `user`: the shared catalogue
     plus one query for the trainee's own sessions, whatever the size of the library. Filters
     as `ScenarioProgressList.filtered`."""
-    catalogue = scenario_catalogue()
-    everything = ScenarioProgressList(
-        catalogue, catalogue.scenarios, progress_by_scenario(user=user)
-    )
+    progress, averages = trainee_standing(user=user)
+    everything = ScenarioProgressList(scenario_catalogue(), progress, averages)
     return everything.filtered(**filters) if filters else everything
 
 
@@ -327,7 +374,7 @@ def scenario_get_with_progress(*, user, slug: str) -> Scenario:
         scenario = _with_prerequisites(Scenario.objects.active()).get(slug=slug)
     except Scenario.DoesNotExist:
         raise ScenarioNotFound() from None
-    progress = progress_by_scenario(user=user)
+    progress, _ = trainee_standing(user=user)
     scenario.progress = _progress_of(
         scenario, progress, _completed_ids(progress), _locking_prerequisites(scenario)
     )
@@ -387,7 +434,9 @@ def recommended_next_scenario(*, user, scenarios: ScenarioProgressList | None = 
     easiest = next((s for s in catalogue.by_ease if scenarios.is_open(s)), None)
     if easiest is None:
         return None
-    averages = criterion_averages(user=user)
+    averages = scenarios.averages
+    if averages is None:
+        averages = trainee_standing(user=user)[1]
     for criterion, average in sorted(averages.items(), key=lambda item: (item[1], item[0])):
         best = next((s for s in catalogue.trains.get(criterion, ()) if scenarios.is_open(s)), None)
         if best is not None:

@@ -13,7 +13,6 @@ from scenarios.exceptions import ScenarioNotFound
 from scenarios.forms import ScenarioFilterForm
 from scenarios.selectors import (
     recommended_next_scenario,
-    scenario_catalogue,
     scenario_get_active,
     scenario_get_with_progress,
     scenario_list_with_progress,
@@ -71,8 +70,8 @@ def _filter_form(request, catalogue) -> tuple[ScenarioFilterForm, list]:
 
 @login_required
 def scenario_list(request):
-    catalogue = scenario_catalogue()
     everything = scenario_list_with_progress(user=request.user)
+    catalogue = everything.catalogue
     form, form_fields = _filter_form(request, catalogue)
     filters = form.filters()
     scenarios = everything.filtered(**filters) if filters else everything

@@ -10,7 +10,6 @@ from scenarios.api.serializers import (
     progress_data,
 )
 from scenarios.selectors import (
-    scenario_catalogue,
     scenario_get_active,
     scenario_get_with_progress,
     scenario_list_with_progress,
@@ -49,7 +48,7 @@ class ScenarioListView(generics.ListAPIView):
             search=filters.get("q") or None,
         )
         page = self.paginate_queryset(scenarios)
-        rows = scenario_catalogue().api_rows
+        rows = scenarios.catalogue.api_rows
         paginated = self.get_paginated_response(
             [{**rows[s.id], "progress": progress_data(s.progress)} for s in page]
         )
