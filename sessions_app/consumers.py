@@ -96,6 +96,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     user_group_name: str | None = None
     # While this socket runs a turn: other sockets' status frames, sent once the turn is over.
     held_statuses: list[dict] | None = None
+    # The engine's context after this socket's last turn: the next turn starts from it
+    # instead of reading the transcript again, unless a message was stored since.
+    known_context: dict | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def connect(self):
@@ -229,7 +232,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             # One thread hop takes the turn lock, stores the message and reads what the engine
             # needs: the first word comes several hops sooner (`make bench`).
             posted, lock = await db_call(message_post_agent_for_turn)(
-                session=UserSession(pk=self.session_pk), content=content, client_id=client_id
+                session=UserSession(pk=self.session_pk),
+                content=content,
+                client_id=client_id,
+                known=self.known_context,
             )
         except DomainError as error:
             await self.send_error(error.code, error.message, client_id=client_id)
@@ -252,6 +258,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def run_customer_turn(self, agent_message, lock=None, context=None, *, echo=None):
         self.held_statuses = []
+        # Forgotten until this turn is stored: a failed turn leaves nothing to start from.
+        self.known_context = None
         try:
             await self._customer_turn(agent_message, lock, context, echo=echo)
         finally:
@@ -298,6 +306,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await others.send()
             return
 
+        self.known_context = turn.next_context
         if turn.message is not None:
             done = {"type": "customer.done", "message": message_data(turn.message)}
             if turn.mood:

@@ -163,7 +163,12 @@ def _next_seq(session: UserSession) -> int:
 
 
 def message_post_agent(
-    *, session: UserSession, content, client_id=None, load_context: bool = False
+    *,
+    session: UserSession,
+    content,
+    client_id=None,
+    load_context: bool = False,
+    known: dict | None = None,
 ) -> AgentMessagePosted:
     """Store the trainee's message before anything else happens.
 
@@ -172,7 +177,9 @@ def message_post_agent(
 
     `load_context=True` (the caller already holds the session's `TurnLock`) also reads the
     engine's context while the row is locked, so the reply can start without another trip to
-    the database: the chat socket's path to the first word (`make bench`).
+    the database: the chat socket's path to the first word (`make bench`). `known` is the
+    context the caller's previous turn ended with (`CustomerTurn.next_context`): while no
+    message was stored since, it stands for the transcript without reading it again.
     """
     client_uuid = _validated_client_id(client_id)
     text = _validated_content(content)
@@ -212,12 +219,20 @@ def message_post_agent(
                     raise
                 return _resent(locked, existing, load_context=load_context)
         UserSession.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
-        context = _context_of(locked) if load_context else None
+        context = None
+        if load_context:
+            # Every write that changes the transcript, the engine's state or the tokens used
+            # stores a message: an unchanged highest seq means `known` is still the truth.
+            if known is not None and known["seq"] == (counts["highest"] or 0):
+                turn = Turn(role=MessageRole.AGENT.value, content=text)
+                context = {**known, "seq": message.seq, "transcript": [*known["transcript"], turn]}
+            else:
+                context = _context_of(locked)
     return AgentMessagePosted(message, True, None, awaiting_reply=True, context=context)
 
 
 def message_post_agent_for_turn(
-    *, session: UserSession, content, client_id=None
+    *, session: UserSession, content, client_id=None, known: dict | None = None
 ) -> tuple[AgentMessagePosted, TurnLock | None]:
     """`message_post_agent` for a caller about to run the customer's turn (the chat socket):
     in one call (one thread hop from async code) take the session's `TurnLock`, store the
@@ -229,7 +244,7 @@ def message_post_agent_for_turn(
     held = lock.acquire()
     try:
         posted = message_post_agent(
-            session=session, content=content, client_id=client_id, load_context=held
+            session=session, content=content, client_id=client_id, load_context=held, known=known
         )
     except BaseException:
         if held:
@@ -314,6 +329,10 @@ class CustomerTurn:
     outcome: str = ""
     mood: str | None = None
     status_changed: bool = False
+    # The engine's context this turn ran with, and the one the next turn can start from
+    # (`message_post_agent(known=…)`), set when the reply is stored right after the message.
+    context: dict | None = None
+    next_context: dict | None = None
 
 
 def _turn_context(session_id) -> dict:
@@ -324,11 +343,11 @@ def _turn_context(session_id) -> dict:
 
 
 def _context_of(session: UserSession) -> dict:
-    transcript = [
-        Turn(role=role, content=content)
-        for role, content in session.messages.order_by("seq").values_list("role", "content")
-    ]
+    rows = list(session.messages.order_by("seq").values_list("seq", "role", "content"))
+    transcript = [Turn(role=role, content=content) for _, role, content in rows]
     return {
+        # The highest seq the transcript holds: `message_post_agent(known=…)` checks it.
+        "seq": rows[-1][0] if rows else 0,
         "engine": session.engine,
         "scenario": session.scenario_snapshot,
         "state": session.engine_state or {},
@@ -374,6 +393,16 @@ def _store_customer_reply(turn: CustomerTurn, result, engine_name: str) -> None:
             fields.append("outcome")
             turn.status_changed = True
         locked.save(update_fields=fields)
+        context = turn.context
+        if context is not None and turn.message.seq == context["seq"] + 1:
+            said = Turn(role=MessageRole.CUSTOMER.value, content=result.text)
+            turn.next_context = {
+                **context,
+                "seq": turn.message.seq,
+                "state": result.state,
+                "tokens_used": locked.tokens_used,
+                "transcript": [*context["transcript"], said],
+            }
         if result.outcome == OUTCOME_ESCALATED:
             locked = session_end(session=locked, by=None, outcome=SessionOutcome.ESCALATED)
             turn.status_changed = True
@@ -422,6 +451,7 @@ async def customer_reply_stream(
     try:
         if context is None:
             context = await db_call(_turn_context)(turn.session_id)
+        turn.context = context
         engine, reply = _engine_reply(context)
         if on_start is not None:
             await on_start()
