@@ -478,18 +478,24 @@ def customer_reply(*, session: UserSession, reply_to: ChatMessage | None = None)
     if not lock.acquire():
         raise EngineBusy()
     try:
-        context = _turn_context(turn.session_id)
-        engine, reply = _engine_reply(context)
-
-        async def drain():
-            async for _ in reply:
-                pass
-
-        async_to_sync(drain)()
-        _store_customer_reply(turn, _result_of(reply), engine.name)
+        _reply_and_store(turn, _turn_context(turn.session_id))
     finally:
         lock.release()
     return turn
+
+
+def _reply_and_store(turn: CustomerTurn, context: dict) -> None:
+    """Run the engine to the end (its stream in an event loop) and store the reply; the
+    caller holds the session's `TurnLock`."""
+    turn.context = context
+    engine, reply = _engine_reply(context)
+
+    async def drain():
+        async for _ in reply:
+            pass
+
+    async_to_sync(drain)()
+    _store_customer_reply(turn, _result_of(reply), engine.name)
 
 
 # --- ending -------------------------------------------------------------------------------

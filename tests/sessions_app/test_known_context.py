@@ -3,16 +3,13 @@ reading the transcript again: it must always equal what a fresh read gives, and 
 soon as another message (another tab, the REST API) was stored in between."""
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sessions_app.models import ChatMessage
 from sessions_app.services import (
     CustomerTurn,
-    _engine_reply,
-    _result_of,
-    _store_customer_reply,
+    _reply_and_store,
     _turn_context,
     message_post_agent,
     message_post_agent_for_turn,
@@ -31,15 +28,7 @@ def take_turn(session, text, known=None):
     assert lock is not None
     try:
         turn = CustomerTurn(session_id=session.pk, reply_to_id=posted.message.pk)
-        turn.context = posted.context
-        engine, reply = _engine_reply(posted.context)
-
-        async def drain():
-            async for _ in reply:
-                pass
-
-        async_to_sync(drain)()
-        _store_customer_reply(turn, _result_of(reply), engine.name)
+        _reply_and_store(turn, posted.context)
     finally:
         lock.release()
     return turn
