@@ -221,11 +221,13 @@ def message_post_agent(
         UserSession.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
         context = None
         if load_context:
-            # Every write that changes the transcript, the engine's state or the tokens used
-            # stores a message: an unchanged highest seq means `known` is still the truth.
+            # Messages are only ever added, each with the next seq: an unchanged highest seq
+            # means `known`'s transcript is still the whole of it. The engine's state and the
+            # tokens used come from the locked row, whoever changed them.
             if known is not None and known["seq"] == (counts["highest"] or 0):
-                turn = Turn(role=MessageRole.AGENT.value, content=text)
-                context = {**known, "seq": message.seq, "transcript": [*known["transcript"], turn]}
+                said = Turn(role=MessageRole.AGENT.value, content=text)
+                transcript = [*known["transcript"], said]
+                context = _context_of(locked, transcript=transcript, seq=message.seq)
             else:
                 context = _context_of(locked)
     return AgentMessagePosted(message, True, None, awaiting_reply=True, context=context)
@@ -342,12 +344,16 @@ def _turn_context(session_id) -> dict:
     return _context_of(session)
 
 
-def _context_of(session: UserSession) -> dict:
-    rows = list(session.messages.order_by("seq").values_list("seq", "role", "content"))
-    transcript = [Turn(role=role, content=content) for _, role, content in rows]
+def _context_of(session: UserSession, *, transcript: list[Turn] | None = None, seq=None) -> dict:
+    """What the engine needs, from the session row and its messages. A caller that already
+    has the transcript up to message `seq` passes both (`message_post_agent(known=…)`)."""
+    if transcript is None:
+        rows = list(session.messages.order_by("seq").values_list("seq", "role", "content"))
+        transcript = [Turn(role=role, content=content) for _, role, content in rows]
+        seq = rows[-1][0] if rows else 0
     return {
         # The highest seq the transcript holds: `message_post_agent(known=…)` checks it.
-        "seq": rows[-1][0] if rows else 0,
+        "seq": seq,
         "engine": session.engine,
         "scenario": session.scenario_snapshot,
         "state": session.engine_state or {},
@@ -396,11 +402,9 @@ def _store_customer_reply(turn: CustomerTurn, result, engine_name: str) -> None:
         context = turn.context
         if context is not None and turn.message.seq == context["seq"] + 1:
             said = Turn(role=MessageRole.CUSTOMER.value, content=result.text)
+            # Only the transcript and its seq are taken from here (see `message_post_agent`).
             turn.next_context = {
-                **context,
                 "seq": turn.message.seq,
-                "state": result.state,
-                "tokens_used": locked.tokens_used,
                 "transcript": [*context["transcript"], said],
             }
         if result.outcome == OUTCOME_ESCALATED:

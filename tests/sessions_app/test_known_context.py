@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sessions_app.models import ChatMessage
+from sessions_app.models import ChatMessage, UserSession
 from sessions_app.services import (
     CustomerTurn,
     _reply_and_store,
@@ -47,10 +47,10 @@ def chat(user, scenario):
     return session_start(user=user, scenario=scenario)
 
 
-def test_a_turn_ends_with_the_context_a_fresh_read_gives(chat):
+def test_a_turn_ends_with_the_transcript_a_fresh_read_gives(chat):
     turn = take_turn(chat, "Hello, I am sorry about the router. When did it start?")
-    assert turn.next_context is not None
-    assert turn.next_context == _turn_context(chat.pk)
+    fresh = _turn_context(chat.pk)
+    assert turn.next_context == {"seq": fresh["seq"], "transcript": fresh["transcript"]}
 
 
 def test_the_next_turn_starts_from_it_without_reading_the_transcript(chat):
@@ -69,7 +69,7 @@ def test_three_turns_in_a_row_stay_equal_to_a_fresh_read(chat):
     for text in ("Hi, sorry to hear that.", "Which light blinks?", "Please hold reset 10 s."):
         turn = take_turn(chat, text, known=known)
         known = turn.next_context
-        assert known == _turn_context(chat.pk)
+        assert known["transcript"] == _turn_context(chat.pk)["transcript"]
 
 
 def test_a_message_stored_in_between_is_read_not_skipped(chat):
@@ -84,6 +84,18 @@ def test_a_message_stored_in_between_is_read_not_skipped(chat):
     assert transcript_reads(queries)
     contents = [t.content for t in posted.context["transcript"]]
     assert "I am the same agent in another tab." in contents
+    assert posted.context == _turn_context(chat.pk)
+
+
+def test_state_and_tokens_changed_without_a_message_are_read_from_the_row(chat):
+    first = take_turn(chat, "Hello, I am sorry about the router. When did it start?")
+    UserSession.objects.filter(pk=chat.pk).update(tokens_used=980, engine_state={"mood": "angry"})
+    posted, lock = message_post_agent_for_turn(
+        session=chat, content="Which light is blinking?", known=first.next_context
+    )
+    lock.release()
+    assert posted.context["tokens_used"] == 980
+    assert posted.context["state"] == {"mood": "angry"}
     assert posted.context == _turn_context(chat.pk)
 
 
