@@ -2,6 +2,8 @@
 reading the transcript again: it must always equal what a fresh read gives, and be dropped as
 soon as another message (another tab, the REST API) was stored in between."""
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from sessions_app.models import ChatMessage, UserSession
 from sessions_app.services import (
     CustomerTurn,
+    _message_counts,
     _reply_and_store,
     _turn_context,
     message_post_agent,
@@ -107,3 +110,21 @@ def test_a_message_without_an_answer_in_between_is_read_too(chat):
     )
     lock.release()
     assert posted.context == _turn_context(chat.pk)
+
+
+def test_message_counts_agree_with_the_orm(chat):
+    """`_message_counts` is hand-written SQL: it must say what Django's aggregate says."""
+    from django.db.models import Count, Max, Q
+
+    take_turn(chat, "Hello, I am sorry about the router. When did it start?")
+    client_id = uuid.uuid4()
+    message_post_agent(session=chat, content="With a client id.", client_id=client_id)
+    expected = chat.messages.aggregate(
+        highest=Max("seq"),
+        turns=Count("pk", filter=Q(role="agent")),
+        resent=Count("pk", filter=Q(client_id=client_id)),
+    )
+    assert _message_counts(chat.pk, client_id) == (expected["highest"], expected["turns"], True)
+    assert _message_counts(chat.pk, uuid.uuid4()).resent is False
+    assert _message_counts(chat.pk).highest == expected["highest"]
+    assert _message_counts(uuid.uuid4()) == (0, 0, False)
