@@ -6,6 +6,7 @@ from gamification.api.serializers import (
     AchievementSerializer,
     LeaderboardEntrySerializer,
     LeaderboardQuerySerializer,
+    entry_data,
 )
 from gamification.selectors import PERIODS, achievements_for_user, leaderboard
 
@@ -24,9 +25,9 @@ class LeaderboardView(APIView):
         query = LeaderboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         board = leaderboard(**query.validated_data, viewer=request.user)
-        me = LeaderboardEntrySerializer(board.me).data if board.me else None
+        me = entry_data(board.me) if board.me else None
         return EnvelopeResponse(
-            LeaderboardEntrySerializer(board.entries, many=True).data,
+            [entry_data(entry) for entry in board.entries],
             meta={
                 "period": board.period,
                 "limit": board.limit,

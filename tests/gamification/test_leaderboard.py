@@ -240,3 +240,13 @@ def test_page_query_count_is_constant(count, client, user, django_assert_num_que
     # session, user; the ranking comes from this process's copy
     with django_assert_num_queries(2):
         assert client.get("/leaderboard/").status_code == 200
+
+
+def test_entry_data_matches_the_serializer():
+    from gamification.api.serializers import LeaderboardEntrySerializer, entry_data
+
+    users = people(50, 30, 30, prefix="s")
+    board = leaderboard(period="all", limit=2, viewer=users[2])
+    assert board.me is not None
+    for entry in [*board.entries, board.me]:
+        assert entry_data(entry) == LeaderboardEntrySerializer(entry).data
