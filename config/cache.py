@@ -36,3 +36,14 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def count(self, key, period: int, version=None) -> tuple[int, float]:
+        """Add one to the counter under `key`, which expires `period` seconds after its first
+        count; returns the count and the seconds left. One round trip (`config.throttling`)."""
+        key = self.make_and_validate_key(key, version=version)
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, int(period), nx=True)
+        pipe.pttl(key)
+        count, _, left_ms = pipe.execute()
+        return int(count), max(0, left_ms) / 1000

@@ -275,10 +275,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.envelope_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "config.schema.DojoAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
         # Only for views that set `throttle_scope` ("token", "messages"), on top of the above.
-        "rest_framework.throttling.ScopedRateThrottle",
+        "config.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),

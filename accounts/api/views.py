@@ -5,7 +5,6 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.serializers import (
@@ -16,6 +15,7 @@ from accounts.api.serializers import (
 )
 from accounts.security import LOCKOUT_MESSAGE, axes_retry_after_seconds
 from accounts.services import api_token_issue, api_token_revoke, user_update_profile
+from config.throttling import ScopedRateThrottle
 
 
 class MeView(APIView):

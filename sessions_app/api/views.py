@@ -6,10 +6,10 @@ same session see both messages through the channel layer as they are stored.
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from config.errors import DomainError
 from config.renderers import EnvelopeResponse
+from config.throttling import ScopedRateThrottle, UserRateThrottle
 from sessions_app.api.serializers import (
     AgentMessageRequestSerializer,
     MessagePairSerializer,

@@ -15,6 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
+from config.throttling import CountingThrottle, _count
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,8 +102,44 @@ def test_buckets_live_in_the_default_cache():
         assert isinstance(caches["default"], RedisCache)
 
     _exhaust_token_issue(APIClient())
-    key = ScopedRateThrottle.cache_format % {"scope": "token", "ident": "127.0.0.1"}
-    assert len(caches["default"].get(key)) == _allowed("token")
+    key = CountingThrottle.cache_format % {"scope": "token", "ident": "127.0.0.1"}
+    assert caches["default"].get(key) == _allowed("token")
+
+
+def test_retry_after_is_the_time_left_in_the_window():
+    client = APIClient()
+    _exhaust_token_issue(client)
+    response = client.post(TOKEN_URL, {}, format="json")
+    _assert_throttled(response)
+    period = 60  # the token rate is per minute
+    left = int(response["Retry-After"])
+    if django_settings.REDIS_URL:
+        assert period - 5 <= left <= period  # the window opened a moment ago
+    else:
+        assert left == period  # local memory cannot say how much is left: the whole window
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs REDIS_URL: a shared cache")
+def test_requests_counted_at_the_same_moment_are_all_counted():
+    """DRF's own throttles read and rewrite a list, so two processes at once could count one
+    request; a counter counts every one of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = f"throttle:test:{uuid.uuid4().hex}"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = list(pool.map(lambda _: _count(caches["default"], key, 60)[0], range(200)))
+    assert sorted(counts) == list(range(1, 201))
+    assert caches["default"].get(key) == 200
+
+
+def test_a_window_ends_and_the_allowance_comes_back():
+    client = APIClient()
+    _exhaust_token_issue(client)
+    _assert_throttled(client.post(TOKEN_URL, {}, format="json"))
+    key = CountingThrottle.cache_format % {"scope": "token", "ident": "127.0.0.1"}
+    caches["default"].delete(key)  # what the window's expiry does
+    assert client.post(TOKEN_URL, {}, format="json").status_code == 400
 
 
 @pytest.mark.redis
