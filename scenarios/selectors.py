@@ -171,6 +171,19 @@ class Catalogue:
         rows = ScenarioCatalogueSerializer(self.scenarios, many=True).data
         return {row["id"]: dict(row) for row in rows}
 
+    @functools.cached_property
+    def untouched_api_rows(self) -> dict[int, dict]:
+        """The list API's whole row for a trainee who never tried the scenario, for scenarios
+        that no prerequisite can lock: the same for everyone, so built once per catalogue."""
+        from scenarios.api.serializers import progress_data
+
+        untouched = progress_data(ScenarioProgress())
+        return {
+            scenario.id: {**self.api_rows[scenario.id], "progress": untouched}
+            for scenario in self.scenarios
+            if not self.locking_prerequisites.get(scenario.id)
+        }
+
 
 def _with_prerequisites(queryset):
     prerequisites = Scenario.objects.only("id", "slug", "title", "is_active").order_by("title")
@@ -323,6 +336,22 @@ class ScenarioProgressList(Sequence):
         if isinstance(index, slice):
             return [self.with_progress(scenario) for scenario in self._scenarios[index]]
         return self.with_progress(self._scenarios[index])
+
+    @property
+    def scenarios(self):
+        """The scenarios themselves, without progress attached (to page through cheaply)."""
+        return self._scenarios
+
+    def api_row(self, scenario: Scenario) -> dict:
+        """`scenario`'s row in the list API, with this trainee's progress."""
+        from scenarios.api.serializers import progress_data
+
+        if scenario.id not in self._progress:
+            row = self.catalogue.untouched_api_rows.get(scenario.id)
+            if row is not None:
+                return row
+        progress = self.with_progress(scenario).progress
+        return {**self.catalogue.api_rows[scenario.id], "progress": progress_data(progress)}
 
     def missing_prerequisites(self, scenario: Scenario) -> list[Scenario]:
         prerequisites = self.catalogue.locking_prerequisites.get(scenario.id, ())

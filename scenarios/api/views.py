@@ -7,7 +7,6 @@ from scenarios.api.serializers import (
     ScenarioDetailSerializer,
     ScenarioListSerializer,
     ScenarioQuerySerializer,
-    progress_data,
 )
 from scenarios.selectors import (
     scenario_get_active,
@@ -47,11 +46,8 @@ class ScenarioListView(generics.ListAPIView):
             category=filters.get("category") or None,
             search=filters.get("q") or None,
         )
-        page = self.paginate_queryset(scenarios)
-        rows = scenarios.catalogue.api_rows
-        paginated = self.get_paginated_response(
-            [{**rows[s.id], "progress": progress_data(s.progress)} for s in page]
-        )
+        page = self.paginate_queryset(scenarios.scenarios)
+        paginated = self.get_paginated_response([scenarios.api_row(s) for s in page])
         paginated.meta.update(
             difficulty=filters.get("difficulty") or None,
             completed=filters.get("completed"),

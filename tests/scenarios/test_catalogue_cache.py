@@ -116,6 +116,25 @@ def test_progress_data_matches_the_serializer(user):
         assert progress_data(row.progress) == ScenarioProgressSerializer(row.progress).data
 
 
+def test_api_rows_shared_by_untouched_scenarios_equal_the_full_build(user):
+    """Untouched, unlockable scenarios reuse one row per catalogue; every row must still be
+    exactly what the serializer-built row with this trainee's progress would be."""
+    first, second, third, fourth = ScenarioFactory.create_batch(4)
+    second.prerequisites.add(first)  # locked until `first` is passed
+    UserSessionFactory(user=user, scenario=third, status="scored", score=95, passed=True)
+    UserSessionFactory(user=user, scenario=first, status="active")
+    listing = scenario_list_with_progress(user=user)
+    rows = listing.catalogue.api_rows
+    for scenario in listing.scenarios:
+        expected = {
+            **rows[scenario.id],
+            "progress": ScenarioProgressSerializer(listing.with_progress(scenario).progress).data,
+        }
+        assert listing.api_row(scenario) == expected
+    assert set(listing.catalogue.untouched_api_rows) == {first.id, third.id, fourth.id}
+    assert listing.api_row(second)["progress"]["locked"] is True
+
+
 def test_clear_all_forgets_every_process_value():
     ScenarioFactory(title="Before")
     catalogue_memo.get()
