@@ -1,0 +1,25 @@
+"""Hashed static URLs, each worked out once per process (config.storage)."""
+
+from django.core.management import call_command
+from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+from config.storage import StaticFilesStorage
+
+
+def test_urls_are_whitenoise_urls_and_worked_out_once(tmp_path, settings, monkeypatch):
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "config.storage.StaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    ours, theirs = StaticFilesStorage(), CompressedManifestStaticFilesStorage()
+    url = ours.url("css/app.css")
+    assert url == theirs.url("css/app.css")
+    assert url != "/static/css/app.css"  # the content hash is in the name
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the URL was worked out again")
+
+    monkeypatch.setattr(CompressedManifestStaticFilesStorage, "url", fail)
+    assert ours.url("css/app.css") == url
