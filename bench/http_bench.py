@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import os
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -110,7 +111,8 @@ def run(*, rounds: int, duration: float) -> dict:
     # The one-server alternative: the same Django under the ASGI server that serves /ws/.
     topology_paths = [REFERENCE[1], "/api/v1/leaderboard/", "/api/v1/leaderboard/?period=week"]
     port = common.free_port()
-    with common.running(common.asgi_server(port)):
+    asgi_env = common.server_env(DB_POOL_MAX_SIZE=os.environ.get("DB_POOL_MAX_SIZE", "20"))
+    with common.running(common.asgi_server(port, env=asgi_env)):
         asgi = summarise(
             measure(port, topology_paths, rounds=rounds, duration=duration, cookies=cookies),
             REFERENCE[1],

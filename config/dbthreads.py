@@ -4,8 +4,8 @@ Channels' `database_sync_to_async` is thread-sensitive by default: every socket 
 queues its database work on one shared thread, so a turn waits for every other socket's turns
 to finish their round trips to PostgreSQL, and that one thread, not the CPU, capped a process
 at ~60 turns/s (`make bench`, py-spy: the thread busy all the time, the event loop a fifth).
-Each call here still runs whole in one thread (a transaction never spans threads) and still
-closes stale connections before and after, as Channels does; each thread keeps its own
+Each call here still runs whole in one thread (a transaction never spans threads) and stale
+connections are still closed (`_close_stale_connections`); each thread keeps its own
 connection, so a process holds at most `DB_THREADS` of them.
 """
 
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import connections
+from django.db import close_old_connections, connections
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
@@ -34,9 +35,35 @@ def _pool() -> ThreadPoolExecutor:
     return _executor
 
 
+# How often a database thread looks for stale connections between calls.
+CHECK_EVERY_SECONDS = 1.0
+_local = threading.local()
+
+
+def _close_stale_connections() -> None:
+    """Channels closes stale connections before and after every call, and with
+    `CONN_HEALTH_CHECKS` each of those checks costs a `SELECT 1` on the next query: a round
+    trip for every database call of a chat turn. A thread here checks at most once a second,
+    and at once after a database error (a broken connection is still never used twice)."""
+    now = time.monotonic()
+    failed = any(c.errors_occurred for c in connections.all(initialized_only=True))
+    if failed or now >= getattr(_local, "next_check", 0.0):
+        _local.next_check = now + CHECK_EVERY_SECONDS
+        close_old_connections()
+
+
+class _DatabaseCall(SyncToAsync):
+    def thread_handler(self, loop, *args, **kwargs):
+        _close_stale_connections()
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            _close_stale_connections()
+
+
 def db_call(func):
     """`database_sync_to_async(func)`, on the database threads."""
-    return database_sync_to_async(func, thread_sensitive=False, executor=_pool())
+    return _DatabaseCall(func, thread_sensitive=False, executor=_pool())
 
 
 def close_connections(timeout: float = 10.0) -> None:
