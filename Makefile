@@ -70,7 +70,7 @@ serve: $(VENV)/.runtime
 	wait
 
 ## make bench: measure the production topology against in-run references and write
-## bench/RESULTS.md (~18 min; BENCH_QUICK=1 for ~5). PostgreSQL `dojo_bench` + Redis DB 8.
+## bench/RESULTS.md (~12-18 min; BENCH_QUICK=1 for ~5). PostgreSQL `dojo_bench` + Redis DB 8.
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run
 

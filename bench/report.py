@@ -241,104 +241,104 @@ def render(results: dict, *, info: dict, plan: dict, quick: bool, now) -> str:
 ANALYSIS = """## What was found, what was fixed, what the targets miss
 
 **Read ratios, not absolute numbers.** This machine is shared and its speed varies from hour to
-hour: the bare Channels consumer streamed 5,819 turns/s for the first RESULTS.md (commit
-`434e096`, earlier the same day) and about 1,400 in this run, and the trivial view fell from
-1,092 to 290–360 req/s. To compare before and after on the same machine, the old code (`434e096`)
-and the new one were run back to back with `BENCH_QUICK=1` (20 and 100 trainees):
+hour: the trivial view has served 290 to 910 req/s in runs of the same day, and the load
+average at the start of a run has been anything from 0.4 to 10. Each round of work below was
+therefore also measured back to back with the code it started from, with `BENCH_QUICK=1`
+(20 and 100 trainees), on the same machine in the same hour:
 
-| quick run, same machine, same hour | `434e096` | after this round |
-|---|---|---|
-| catalogue / scenario list API / dashboard | none answered in 1.5 s | 0.29 / 0.28 / 0.14 × |
-| leaderboard API (all time / week) | 0.09 × / 0.09 × | 0.45 × / 0.50 × |
-| chat, 20 trainees, added to first delta p50 (memory / Redis) | 527 / 305 ms | 17 / 23 ms |
-| chat, server CPU per turn ÷ the bare consumer's | 71 × | 40 × |
-| LLM path, added time to first token p50 | 117 ms | 76 ms |
-| RSS per idle socket (Redis layer) | 60.6 KiB | 50.4 KiB |
+| quick run, same machine, same hour | `434e096` (first report) | `d40b101` (second) | now |
+|---|---|---|---|
+| catalogue / scenario list API (× trivial view) | none answered in 1.5 s | 0.26 / 0.25 | 0.41 / 0.35 |
+| leaderboard API, all time / week (× trivial view) | 0.09 / 0.09 | 0.41 / 0.46 | 0.66 / 0.51 |
+| chat, 20 trainees: added to first delta p50, memory / Redis layer | 527 / 305 ms | 8.3 / 10.8 ms | 6.9 / 6.5 ms |
+| chat, 100 trainees: added to first delta p50 / p99, memory layer | — | 43.7 / 98.7 ms | 6.1 / 21.4 ms |
+| chat: turns/s of one process, memory layer, 100 trainees | — | 60 | 190 |
+| LLM path: added time to first token p50 | 117 ms | 21.2 ms | 11.0 ms |
 
-**Fixed (each profiled with pyinstrument / py-spy, then measured):**
+**Fixed, first and second rounds** (each profiled with py-spy / cProfile, then measured):
+the catalogue, the leaderboard's ranking and the list API's rows are kept per process and
+rebuilt when a version in the shared cache moves (`config/memo.py`; signals and services bump
+it, `CATALOGUE_CACHE_SECONDS` / `LEADERBOARD_CACHE_SECONDS` bound anything that bypasses both);
+cards and the empty filter form are rendered once per catalogue; the list API pages by 100
+(`meta.total` still counts every match); one Redis client and pool per process
+(`config/cache.py`: idle socket 74 → 50 KiB); an optional psycopg pool for HTTP under ASGI
+(`DB_POOL_MAX_SIZE`: "too many clients" errors 102–271 per run → 0); the offline engine's
+phrase matching memoised (39 → 3.5 ms of CPU for a turn at message 100); the turn lock, the
+stored message and the engine's context in one database call; messages and End on a task of
+their own per socket; the OpenAI client reused per event loop (engine's own added time to first
+token 18–24 → ~2 ms).
 
-1. *Catalogue, scenario list, dashboard.* Every request rebuilt the whole 1,000-scenario list:
-   progress subqueries over 50,000 sessions, 1,000 model instances and their prerequisites, and
-   every card or row serialised. Now each process keeps the active scenarios in memory
-   (`config/memo.py`: one value per process, rebuilt when a version token in the shared cache
-   changes; saves, deletions and prerequisite changes bump it through signals, bulk updates
-   through the services, and `CATALOGUE_CACHE_SECONDS` bounds anything that bypasses both).
-   With it go what every request used to recompute: the prerequisites that can lock each
-   scenario, per-criterion rankings for "recommended next", the list API's serialised rows.
-   A trainee's progress is one query over their own sessions, attached only to the rows a page
-   shows; a card depends only on the scenario and that progress, so each distinct card is
-   rendered once per catalogue (the 24 cards were two thirds of the page's time), and so is
-   the empty filter form (~4 ms of Django form rendering). The list API now pages by 100
-   (`page_size` up to 500, `meta.total` still counts every match): the bundled library fits
-   on one page, as before. Queries: catalogue 5 → 4, list API 4 → 3, dashboard 8 → 7.
-2. *Leaderboard.* Each process keeps the whole ranking of a period and rebuilds it when XP is
-   awarded or a trainee is created, renamed or deactivated (a shared version again), or after
-   `LEADERBOARD_CACHE_SECONDS`; the viewer's own rank is a lookup. A warm request runs no
-   ranking query (3 → 2 queries, both the session and the user).
-3. *Redis cache.* Django's backend built a new `redis.Redis` (~170 response callbacks) on every
-   call, and kept a connection pool per cache object, that is per context: every open chat
-   socket held its own. `config/cache.py` shares one pool and one client per process
-   (idle socket 74 → 50 KiB in a quick run; an earlier per-object client had cost 13 KiB).
-4. *PostgreSQL connection pool.* Under an ASGI server every HTTP request runs in a thread of
-   its own, and per-thread persistent connections ran PostgreSQL out of connections ("too many
-   clients": 102–271 errors per run in the ASGI rows at `434e096`). A psycopg pool per process
-   (`DB_POOL_MAX_SIZE=20`, which the bench sets; off by default, as `make serve` gives HTTP to
-   WSGI threads) bounds them: 0 errors, and ASGI ÷ WSGI for the trivial view went from
-   0.15–0.25 to about 0.5.
-5. *Chat turn.* The offline engine rescanned the transcript with freshly compiled regular
-   expressions on every turn: matching is memoised (`engines/text.py`), 39 → 3.5 ms of CPU for
-   a turn at the end of a 100-message conversation. The socket takes the turn lock, stores the
-   message and reads the engine's context in one database call, and releases the lock in the
-   call that stores the reply: 5 thread hops a turn → 2 (Django's async cache methods are
-   thread hops too). One aggregate replaces two queries, PostgreSQL skips the savepoint (the
-   session row lock already serialises writers), storing the reply no longer decodes the
-   scenario snapshot, and message frames are built without DRF.
-6. *Chat socket.* Messages and End now run in order on a task of their own, started when a
-   frame waits and gone when none does: pings, other tabs' events and sign-outs
-   (`force.disconnect`) no longer wait behind a reply being written, and a message still
-   waiting when the socket drops is stored.
-7. *LLM engine.* One client per event loop and server (keep-alive instead of a new connection
-   per reply), the request body passed pre-built, the shadow turn and the guard setup done
-   while the model is thinking, the guard's tables built once: the engine's own added time to
-   first token fell from 18–24 ms to ~2 ms (in process, against the fake server).
+**Fixed, this round:**
+
+1. *One database thread per process.* Channels' `database_sync_to_async` runs every socket's
+   database work on asgiref's single shared thread: py-spy showed that thread busy all the
+   time and the event loop idle four fifths of it, capping a process at ~60 turns/s whatever
+   the CPU. The sockets now use a few threads of their own (`config/dbthreads.py`,
+   `DB_THREADS`, each with its own connection), which look for stale connections once a
+   second instead of a health-check round trip before every call (at once after an error).
+   Channels' `dispatch` also made a thread hop for every incoming frame and group event (four
+   or five a turn) to close connections the consumer never uses: gone. Turns/s of one process
+   ~60 → ~110.
+2. *Frames for other tabs.* A turn sent each frame to the session's group (echo, typing, words,
+   done), and every group event also comes back to the sender's socket: they now go two or three
+   to an event (`_Outbox`). The in-memory layer scanned every channel and group for expired
+   entries on every `receive` and `group_send`; it does so once a second
+   (`config/layers.py`): 500 trainees on one process, added p50 5,409 → ~40 ms.
+3. *The turn's reads.* A socket starts each turn from the transcript its previous turn ended
+   with while the session's highest seq has not moved (a test holds it equal to a fresh read;
+   the engine's state and tokens still come from the locked row); the next seq, turn count and
+   resend check are one hand-written statement instead of two filtered ORM aggregates. The
+   bench runs the socket servers without the connection pool, as `make serve` does: a pool adds
+   a check-out and a check-in to every database call (~0.9 ms; only the ASGI topology rows keep it).
+4. *A trainee's standing.* Progress per scenario and criterion averages (two queries on every
+   catalogue, list and dashboard request) are kept in the shared cache, stamped with a
+   per-trainee version that session starts, ends, scores and deletions move on
+   (`STANDING_CACHE_SECONDS` bounds the rest): a value built just before a change carries the
+   old version and is never used. Catalogue and list API: 4 and 3 queries → 2.
+5. *What each request still rebuilt.* The list API reuses one finished row per catalogue for
+   scenarios a trainee never tried and nothing can lock (most of a page); the leaderboard's
+   entries are built without DRF's per-request serializer copying; the catalogue's cards and
+   filter fields are joined in the view rather than looped over in the template; static URLs
+   are worked out once per name (`config/storage.py`: six `{% static %}` tags were ~8 % of the
+   page); API throttles count in one Redis round trip (`INCR`, `EXPIRE NX`, `PTTL`) instead of
+   reading, unpickling and rewriting a list of timestamps (`config/throttling.py`: exact under
+   concurrent requests too, and `Retry-After` is the real time left).
 
 **Targets still missed, and why:**
 
-- *Catalogue page and scenario list API ≥ 0.5 ×* (0.27–0.38 × over this day's runs, from
-  0.003 and 0.005). What is left is the page
-  itself: two queries more than the trivial view (the trainee's progress, and their criterion
-  averages for "recommended next"), a full HTML page (layout, navigation, filters, 24 cached
-  cards, pagination) or 100 rows of JSON (55 KB) against 39 bytes. The next step would be to
-  cache each trainee's progress too, invalidated on every session start and score; we stopped
-  here because a trainee must see exact progress the moment a session is scored, and the
-  trivial view's own cost (session, user, middleware) is most of what remains.
-- *Leaderboard API ≥ 0.5 ×*: met in this run; 0.45–0.75 × across this day's runs (from 0.13).
-  A warm request's only extra work is the version check in Redis and serialising 10 rows, so
-  it sits near the line and the machine's noise decides which side.
-- *Chat latency at 200 trainees (p50 ≤ 5 ms, p99 ≤ 25 ms) and tokens/s ≥ 0.5 × the bare
-  consumer.* The bare consumer answers from memory. A turn of the app must, before the first
-  word, store the trainee's message (the contract: stored before the engine runs) and read the
-  transcript, and after the last word store the reply and the new engine state: two
-  transactions, ~12 statements, 40–45 × the bare consumer's CPU per turn. One process handles
-  ~40 turns/s on this machine (~130 on the faster one of the first report), so 200 trainees
-  each sending every 6 s (33/s) load the single in-memory-layer process to ~80 % and queueing
-  dominates (81 ms p50 here, from 508–841 ms in this day's runs before the last fixes); with
-  the Redis layer two processes share them (30 ms). With 50 trainees the added p50 is
-  in the tables above. A throughput ratio against a consumer that does no I/O cannot reach
-  0.5 × while every turn is stored; the target that can be held is CPU per turn (here ~40 ×
-  the bare consumer's, from 71 ×) and capacity: processes ≈ trainees × messages per second each
-  ÷ turns/s per process (people send a message every 15–30 s: one process on this machine
-  keeps ~600–1,200 trainees at most, more processes sharing Redis scale it out).
-- *LLM engine ≤ 5 ms added.* The engine adds ~2 ms; the rest is the same turn work as above
-  (store and read in one thread hop before the request) plus queueing behind other turns on the
-  process's single database thread when 50 trainees send within 3 s.
+- *Catalogue page and scenario list API ≥ 0.5 ×.* Over this round's runs: catalogue 0.29–0.52 ×, list API 0.33–0.52 × (quick runs at the top of the range, full runs at 0.29–0.40; from 0.003 and 0.005 at the first report, 0.26 and 0.25 at the start of this round). In process (cProfile,
+  the same 50 trainees) a warm catalogue request costs ~3.8–4.3 ms of CPU against 1.6 ms for the
+  trivial view, and what is left above the trivial view is Django rendering a full HTML page
+  (layout, navigation, the recommendation, 24 cards and the filter form: about half of it) and
+  two cache round trips (the catalogue's version, the trainee's standing); the list API returns
+  55 KB of JSON for 100 rows against 39 bytes. The session and user lookups, the middleware and
+  the JSON encoding are the same in both, so the ratio is close to what a page can reach without
+  caching whole pages per trainee, which would show stale progress.
+- *Chat: added time to the first word at 200 trainees (p50 ≤ 5 ms, p99 ≤ 25 ms).* This run: memory layer 7.6 / 28.6 ms, Redis layer 9.7 / 68.4 ms; this round's other full run 9.6 / 61.4 and 10.3 / 26.8 ms (81 / 205 and 30 / 130 ms in the last report). p50 is close to the floor; p99 moves with whatever else the two cores are doing.
+  The floor, with a single trainee and an idle machine, is ~6 ms above the bare consumer
+  (one trainee sending 60 messages one after another: 5.7–6.8 ms): before the first word a turn must store the trainee's message
+  (the contract: nothing is lost, the engine runs after it is stored), which is one transaction
+  of four statements under the session's row lock plus the turn lock in Redis, ~5 ms of wall
+  time of which ~3 ms is Python (Django's ORM, psycopg), then build the reply. The bare consumer
+  stores nothing. Reaching 5 ms would mean writing the whole turn as one PostgreSQL statement
+  outside the ORM, and a second code path for SQLite (`make run`); we kept one path.
+- *Token throughput ≥ 0.5 × the bare consumer.* The bare consumer does ~2,000–3,500 turns/s
+  because it does no I/O; one app process does ~100–140 (10–12 ms of CPU a turn: the two
+  transactions, the engine, nine frames). No design that stores every turn gets within 0.5 ×
+  of a stream from memory; what matters is capacity: processes ≈ trainees × messages per second
+  each ÷ ~100 turns/s. People send a message every 15–30 s, so one process on this machine keeps
+  ~1,500–3,000 trainees, and Redis-layer processes scale it out; 500 trainees each sending within
+  the same 6 s (83 messages/s) put this whole machine, load generator included, near capacity,
+  which is why the 500 rows queue.
+- *LLM engine ≤ 5 ms added.* This run 18.9 ms p50, this round's quick runs 11–14 ms (73 ms in the last report). The engine itself adds ~2 ms; the rest is the same
+  stored message as above, before the request to the model can start.
 
 **Production topology (`make serve`).** HTTP through granian's WSGI interface, one worker per
 core; `/ws/` through uvicorn (Redis channel layer, one worker per core; a single worker without
-Redis). With the connection pool the trivial view under uvicorn runs at about half its WSGI
-speed (the topology table): right at the 2 × the issue allows for one server, and the pages
-with real work lose less. We keep the split: HTTP keeps twice the headroom, and the socket
-processes scale separately. The reverse proxy splits `/ws/` off (`bench/nginx.conf`). How to
-profile: `.venv/bin/py-spy record -p <worker pid>` during a run, or `pyinstrument` around a
-test-client call (both in requirements-dev.txt).
+Redis), without the connection pool. Under uvicorn even with the pool the trivial view runs at
+0.36–0.5 × its WSGI speed (the topology table), past the 2 × the issue allows for one server:
+HTTP keeps the faster server and the socket processes scale on their own. The reverse proxy
+splits `/ws/` off (`bench/nginx.conf`). How to profile: `.venv/bin/py-spy record -p <worker
+pid>` (add `--gil` for CPU only) during a run, or cProfile / pyinstrument around a test-client
+call (both in requirements-dev.txt).
 """
