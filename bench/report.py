@@ -244,15 +244,16 @@ ANALYSIS = """## What was found, what was fixed, what the targets miss
 hour: the trivial view has served 290 to 910 req/s in runs of the same day, and the load
 average at the start of a run has been anything from 0.4 to 10. Each round of work below was
 therefore also measured back to back with the code it started from, with `BENCH_QUICK=1`
-(20 and 100 trainees), on the same machine in the same hour:
+(20 and 100 trainees; `434e096` is the first report's code, `d40b101` the second's), on the
+same machine in the same hour ("added": to the first delta, over the bare consumer):
 
-| quick run, same machine, same hour | `434e096` (first report) | `d40b101` (second) | now |
+| quick run (same machine, same hour) | `434e096` | `d40b101` | now |
 |---|---|---|---|
-| catalogue / scenario list API (× trivial view) | none answered in 1.5 s | 0.26 / 0.25 | 0.41 / 0.35 |
-| leaderboard API, all time / week (× trivial view) | 0.09 / 0.09 | 0.41 / 0.46 | 0.66 / 0.51 |
-| chat, 20 trainees: added to first delta p50, memory / Redis layer | 527 / 305 ms | 8.3 / 10.8 ms | 6.9 / 6.5 ms |
-| chat, 100 trainees: added to first delta p50 / p99, memory layer | — | 43.7 / 98.7 ms | 6.1 / 21.4 ms |
-| chat: turns/s of one process, memory layer, 100 trainees | — | 60 | 190 |
+| catalogue / list API (× trivial view) | none in 1.5 s | 0.26 / 0.25 | 0.41 / 0.35 |
+| leaderboard, all time / week (× trivial) | 0.09 / 0.09 | 0.41 / 0.46 | 0.66 / 0.51 |
+| chat, 20 trainees, added p50, memory / Redis | 527 / 305 ms | 8.3 / 10.8 ms | 6.9 / 6.5 ms |
+| chat, 100 trainees, memory, added p50 / p99 | — | 43.7 / 98.7 ms | 6.1 / 21.4 ms |
+| chat, turns/s of one process (memory, 100) | — | 60 | 190 |
 | LLM path: added time to first token p50 | 117 ms | 21.2 ms | 11.0 ms |
 
 **Fixed, first and second rounds** (each profiled with py-spy / cProfile, then measured):
@@ -306,32 +307,38 @@ token 18–24 → ~2 ms).
 
 **Targets still missed, and why:**
 
-- *Catalogue page and scenario list API ≥ 0.5 ×.* Over this round's runs: catalogue 0.29–0.52 ×, list API 0.33–0.52 × (quick runs at the top of the range, full runs at 0.29–0.40; from 0.003 and 0.005 at the first report, 0.26 and 0.25 at the start of this round). In process (cProfile,
-  the same 50 trainees) a warm catalogue request costs ~3.8–4.3 ms of CPU against 1.6 ms for the
-  trivial view, and what is left above the trivial view is Django rendering a full HTML page
-  (layout, navigation, the recommendation, 24 cards and the filter form: about half of it) and
-  two cache round trips (the catalogue's version, the trainee's standing); the list API returns
-  55 KB of JSON for 100 rows against 39 bytes. The session and user lookups, the middleware and
-  the JSON encoding are the same in both, so the ratio is close to what a page can reach without
-  caching whole pages per trainee, which would show stale progress.
-- *Chat: added time to the first word at 200 trainees (p50 ≤ 5 ms, p99 ≤ 25 ms).* This run: memory layer 7.6 / 28.6 ms, Redis layer 9.7 / 68.4 ms; this round's other full run 9.6 / 61.4 and 10.3 / 26.8 ms (81 / 205 and 30 / 130 ms in the last report). p50 is close to the floor; p99 moves with whatever else the two cores are doing.
-  The floor, with a single trainee and an idle machine, is ~6 ms above the bare consumer
-  (one trainee sending 60 messages one after another: 5.7–6.8 ms): before the first word a turn must store the trainee's message
-  (the contract: nothing is lost, the engine runs after it is stored), which is one transaction
-  of four statements under the session's row lock plus the turn lock in Redis, ~5 ms of wall
-  time of which ~3 ms is Python (Django's ORM, psycopg), then build the reply. The bare consumer
+- *Catalogue page and scenario list API ≥ 0.5 ×.* Over this round's runs: catalogue 0.29–0.52 ×,
+  list API 0.33–0.52 × (quick runs at the top of the range, full runs at 0.29–0.40; from 0.003
+  and 0.005 at the first report, 0.26 and 0.25 at the start of this round). In process
+  (cProfile, the same 50 trainees) a warm catalogue request costs ~3.8–4.3 ms of CPU against 1.6
+  ms for the trivial view, and what is left above the trivial view is Django rendering a full
+  HTML page (layout, navigation, the recommendation, 24 cards and the filter form: about half of
+  it) and two cache round trips (the catalogue's version, the trainee's standing); the list API
+  returns 55 KB of JSON for 100 rows against 39 bytes. The session and user lookups, the
+  middleware and the JSON encoding are the same in both, so the ratio is close to what a page
+  can reach without caching whole pages per trainee, which would show stale progress.
+- *Chat: added time to the first word at 200 trainees (p50 ≤ 5 ms, p99 ≤ 25 ms).* This run:
+  memory layer 7.6 / 28.6 ms, Redis layer 9.7 / 68.4 ms; this round's other full run 9.6 / 61.4
+  and 10.3 / 26.8 ms (81 / 205 and 30 / 130 ms in the last report). p50 is close to the floor;
+  p99 moves with whatever else the two cores are doing. The floor, with a single trainee and an
+  idle machine, is ~6 ms above the bare consumer (one trainee sending 60 messages one after
+  another: 5.7–6.8 ms): before the first word a turn must store the trainee's message (the
+  contract: nothing is lost, the engine runs after it is stored), which is one transaction of
+  four statements under the session's row lock plus the turn lock in Redis, ~5 ms of wall time
+  of which ~3 ms is Python (Django's ORM, psycopg), then build the reply. The bare consumer
   stores nothing. Reaching 5 ms would mean writing the whole turn as one PostgreSQL statement
   outside the ORM, and a second code path for SQLite (`make run`); we kept one path.
 - *Token throughput ≥ 0.5 × the bare consumer.* The bare consumer does ~2,000–3,500 turns/s
   because it does no I/O; one app process does ~100–140 (10–12 ms of CPU a turn: the two
-  transactions, the engine, nine frames). No design that stores every turn gets within 0.5 ×
-  of a stream from memory; what matters is capacity: processes ≈ trainees × messages per second
+  transactions, the engine, nine frames). No design that stores every turn gets within 0.5 × of
+  a stream from memory; what matters is capacity: processes ≈ trainees × messages per second
   each ÷ ~100 turns/s. People send a message every 15–30 s, so one process on this machine keeps
-  ~1,500–3,000 trainees, and Redis-layer processes scale it out; 500 trainees each sending within
-  the same 6 s (83 messages/s) put this whole machine, load generator included, near capacity,
-  which is why the 500 rows queue.
-- *LLM engine ≤ 5 ms added.* This run 18.9 ms p50, this round's quick runs 11–14 ms (73 ms in the last report). The engine itself adds ~2 ms; the rest is the same
-  stored message as above, before the request to the model can start.
+  ~1,500–3,000 trainees, and Redis-layer processes scale it out; 500 trainees each sending
+  within the same 6 s (83 messages/s) put this whole machine, load generator included, near
+  capacity, which is why the 500 rows queue.
+- *LLM engine ≤ 5 ms added.* This run 18.9 ms p50, this round's quick runs 11–14 ms (73 ms in
+  the last report). The engine itself adds ~2 ms; the rest is the same stored message as above,
+  before the request to the model can start.
 
 **Production topology (`make serve`).** HTTP through granian's WSGI interface, one worker per
 core; `/ws/` through uvicorn (Redis channel layer, one worker per core; a single worker without
