@@ -295,8 +295,27 @@ def achievements_for_user(*, user):
     )
 
 
+# What a recent-session row shows: not the transcript's snapshot, engine state or report,
+# whose JSON was most of the dashboard's own CPU to decode (`make bench`, cProfile).
+RECENT_SESSION_FIELDS = (
+    "id",
+    "user_id",
+    "status",
+    "outcome",
+    "is_preview",
+    "score",
+    "passed",
+    "xp_awarded",
+    "started_at",
+    "scenario__id",
+    "scenario__slug",
+    "scenario__title",
+)
+
+
 def recent_sessions_for_user(*, user, limit: int = 5):
-    return list(user.training_sessions.select_related("scenario").order_by("-started_at")[:limit])
+    recent = user.training_sessions.select_related("scenario").only(*RECENT_SESSION_FIELDS)
+    return list(recent.order_by("-started_at")[:limit])
 
 
 @dataclass(frozen=True)
