@@ -307,13 +307,14 @@ def _completed_ids(progress: dict) -> set[int]:
     return {sid for sid, (_, _, done) in progress.items() if done}
 
 
-def _progress_of(scenario, progress: dict, completed_ids: set[int], locking) -> ScenarioProgress:
+def _missing(locking, completed_ids: set[int]) -> list[Scenario]:
+    return [p for p in locking if p.id not in completed_ids]
+
+
+def _progress_of(scenario, progress: dict, missing: list[Scenario]) -> ScenarioProgress:
     attempts, best, done = progress.get(scenario.id, (0, None, False))
     return ScenarioProgress(
-        attempts=attempts,
-        best_score=best,
-        completed=done,
-        missing_prerequisites=[p for p in locking if p.id not in completed_ids],
+        attempts=attempts, best_score=best, completed=done, missing_prerequisites=missing
     )
 
 
@@ -323,24 +324,20 @@ class ScenarioProgressList(Sequence):
 
     def __init__(self, catalogue: Catalogue, progress: dict, averages=None, scenarios=None):
         self.catalogue = catalogue
-        self._scenarios = catalogue.scenarios if scenarios is None else scenarios
+        # The scenarios themselves, without progress attached (to page through cheaply).
+        self.scenarios = catalogue.scenarios if scenarios is None else scenarios
         self._progress = progress
         # The trainee's average per criterion, for `recommended_next_scenario`.
         self.averages = averages
         self.completed_ids = _completed_ids(progress)
 
     def __len__(self):
-        return len(self._scenarios)
+        return len(self.scenarios)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self.with_progress(scenario) for scenario in self._scenarios[index]]
-        return self.with_progress(self._scenarios[index])
-
-    @property
-    def scenarios(self):
-        """The scenarios themselves, without progress attached (to page through cheaply)."""
-        return self._scenarios
+            return [self.with_progress(scenario) for scenario in self.scenarios[index]]
+        return self.with_progress(self.scenarios[index])
 
     def api_row(self, scenario: Scenario) -> dict:
         """`scenario`'s row in the list API, with this trainee's progress."""
@@ -354,16 +351,15 @@ class ScenarioProgressList(Sequence):
         return {**self.catalogue.api_rows[scenario.id], "progress": progress_data(progress)}
 
     def missing_prerequisites(self, scenario: Scenario) -> list[Scenario]:
-        prerequisites = self.catalogue.locking_prerequisites.get(scenario.id, ())
-        return [p for p in prerequisites if p.id not in self.completed_ids]
+        locking = self.catalogue.locking_prerequisites.get(scenario.id, ())
+        return _missing(locking, self.completed_ids)
 
     def is_open(self, scenario: Scenario) -> bool:
         """Neither completed nor locked: something the trainee can do next."""
         return scenario.id not in self.completed_ids and not self.missing_prerequisites(scenario)
 
     def with_progress(self, scenario: Scenario, recommendation=None) -> ScenarioWithProgress:
-        locking = self.catalogue.locking_prerequisites.get(scenario.id, ())
-        progress = _progress_of(scenario, self._progress, self.completed_ids, locking)
+        progress = _progress_of(scenario, self._progress, self.missing_prerequisites(scenario))
         return ScenarioWithProgress(scenario, progress, recommendation)
 
     def filtered(
@@ -375,7 +371,7 @@ class ScenarioProgressList(Sequence):
         search: str | None = None,
     ) -> ScenarioProgressList:
         """The same trainee's view narrowed by the catalogue's filters, without a query."""
-        scenarios = self._scenarios
+        scenarios = self.scenarios
         search = (search or "").strip()
         if difficulty:
             scenarios = [s for s in scenarios if s.difficulty == difficulty]
@@ -404,9 +400,8 @@ def scenario_get_with_progress(*, user, slug: str) -> Scenario:
     except Scenario.DoesNotExist:
         raise ScenarioNotFound() from None
     progress, _ = trainee_standing(user=user)
-    scenario.progress = _progress_of(
-        scenario, progress, _completed_ids(progress), _locking_prerequisites(scenario)
-    )
+    missing = _missing(_locking_prerequisites(scenario), _completed_ids(progress))
+    scenario.progress = _progress_of(scenario, progress, missing)
     return scenario
 
 
