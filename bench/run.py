@@ -1,6 +1,6 @@
 """`make bench`: set up the bench database, run every section, write bench/RESULTS.md.
 
-    make bench                # ~18 min on 2 cores
+    make bench                # ~12-18 min on 2 cores
     BENCH_QUICK=1 make bench  # ~4-5 min: fewer trainees, shorter runs, same structure; the
                               # report goes to /tmp/dojo-bench-logs/RESULTS-quick.md
 

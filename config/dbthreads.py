@@ -72,7 +72,7 @@ def close_connections(timeout: float = 10.0) -> None:
     one of the closing tasks, as every task waits for all the others before returning."""
     if _executor is None:
         return
-    workers = _executor._max_workers
+    workers = _executor._max_workers  # the pool's size when it was made
     everyone = threading.Barrier(workers)
 
     def close():
