@@ -1,0 +1,215 @@
+"""Words as the reader sees them: lemmas (simplemma), synonym groups, numbers and small typos.
+
+Every finding of the reader rests on `Token`s, and every token remembers where it sits in the
+message, so a finding can always quote the exact words it came from. Synonyms live in
+`synonyms.yaml` beside this module (data, not code); nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from sessions_app.reading.words import (
+    is_known_word,
+    lemma_of,
+    number_words,
+    split_words,
+    word_set,
+)
+
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.yaml")
+#: A misspelt word is read as a scenario word when RapidFuzz's ratio reaches this.
+TYPO_SIMILARITY = 80
+#: Shorter words are never corrected; only words unknown to the dictionary are ("mch").
+TYPO_MIN_LENGTH = 2
+
+NUMBER_WORDS = number_words()
+STRUCTURE_WORDS = word_set("structure")
+STOP_WORDS = (STRUCTURE_WORDS | word_set("stop")) - word_set("topic_particles")
+NEGATORS = word_set("negators")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a message. `concepts` holds the lemma and every synonym group it belongs
+    to, so two tokens mean the same thing when their concepts meet."""
+
+    text: str
+    lemma: str
+    start: int
+    end: int
+    number: float | None = None
+    concepts: frozenset[str] = frozenset()
+
+    @property
+    def is_structure(self) -> bool:
+        return self.lemma in STRUCTURE_WORDS
+
+    @property
+    def is_stop(self) -> bool:
+        return self.lemma in STOP_WORDS
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    #: lemma -> the groups it belongs to
+    words: dict[str, frozenset[str]]
+    #: lemma tuple (all words) -> groups, for phrases with function words ("how long")
+    full_phrases: dict[tuple[str, ...], frozenset[str]]
+    #: content-lemma tuple -> groups, for phrases read without function words ("turn it off")
+    content_phrases: dict[tuple[str, ...], frozenset[str]]
+    longest: int
+
+
+@functools.cache
+def synonyms() -> Synonyms:
+    groups = yaml.safe_load(SYNONYMS_FILE.read_text())["groups"]
+    words: dict[str, set[str]] = {}
+    full: dict[tuple[str, ...], set[str]] = {}
+    content: dict[tuple[str, ...], set[str]] = {}
+    for group in groups:
+        name = "~" + "_".join(lemma_of(word) for word, _, _ in split_words(str(group[0])))
+        for entry in group:
+            lemmas = tuple(lemma_of(word) for word, _, _ in split_words(str(entry)))
+            if len(lemmas) == 1:
+                words.setdefault(lemmas[0], set()).add(name)
+                if "-" in lemmas[0]:  # "wi-fi" is also "wifi" and "wi fi"
+                    words.setdefault(lemmas[0].replace("-", ""), set()).add(name)
+                    full.setdefault(tuple(lemmas[0].split("-")), set()).add(name)
+                continue
+            full.setdefault(lemmas, set()).add(name)
+            kept = tuple(lemma for lemma in lemmas if lemma not in STOP_WORDS)
+            if len(kept) >= 2:
+                content.setdefault(kept, set()).add(name)
+    longest = max([len(k) for k in (*full, *content)] or [1])
+    return Synonyms(
+        words={lemma: frozenset(names) for lemma, names in words.items()},
+        full_phrases={key: frozenset(value) for key, value in full.items()},
+        content_phrases={key: frozenset(value) for key, value in content.items()},
+        longest=longest,
+    )
+
+
+def _number(word: str) -> float | None:
+    if word[0].isdigit():
+        if re.fullmatch(r"\d{1,3}(?:,\d{3})+", word):
+            return float(word.replace(",", ""))
+        try:
+            return float(word.replace(",", "."))
+        except ValueError:
+            return None
+    value = NUMBER_WORDS.get(word.lower())
+    return float(value) if value is not None else None
+
+
+@functools.lru_cache(maxsize=8192)
+def tokenize(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[Token, ...]:
+    """The message's words with lemmas, numbers and synonym groups. Unknown words close to a
+    word of `vocabulary` (the scenario's own words) are read as that word: small typos."""
+    table = synonyms()
+    raw = split_words(text or "")
+    lemmas: list[str] = []
+    numbers: list[float | None] = []
+    for word, _start, _end in raw:
+        number = _number(word)
+        numbers.append(number)
+        if number is not None and word[0].isdigit():
+            lemmas.append(word)
+            continue
+        lemma = lemma_of(word)
+        if (
+            vocabulary
+            and len(word) >= TYPO_MIN_LENGTH
+            and word not in STOP_WORDS
+            and word.isalpha()
+            and not is_known_word(word)
+        ):
+            lemma = _typo_fix(word, vocabulary) or lemma
+        lemmas.append(lemma)
+
+    concepts: list[set[str]] = [_word_concepts(lemma, table) for lemma in lemmas]
+    for index, number in enumerate(numbers):
+        if number is not None:
+            concepts[index].add(f"#{number:g}")
+    _mark_phrases(lemmas, concepts, table.full_phrases, range(len(lemmas)), table.longest)
+    content_positions = [i for i, lemma in enumerate(lemmas) if lemma not in STOP_WORDS]
+    _mark_phrases(lemmas, concepts, table.content_phrases, content_positions, table.longest)
+    return tuple(
+        Token(word, lemmas[i], start, end, numbers[i], frozenset(concepts[i]))
+        for i, (word, start, end) in enumerate(raw)
+    )
+
+
+def _word_concepts(lemma: str, table: Synonyms) -> set[str]:
+    concepts = {lemma, *table.words.get(lemma, ())}
+    if "-" in lemma:
+        joined = lemma.replace("-", "")
+        concepts |= {joined, *table.words.get(joined, ())}
+        concepts |= table.full_phrases.get(tuple(lemma.split("-")), frozenset())
+    return concepts
+
+
+def _mark_phrases(lemmas, concepts, phrases, positions, longest) -> None:
+    """Adds a phrase's group to every word of each occurrence, over the given positions."""
+    positions = list(positions)
+    for index in range(len(positions)):
+        for size in range(min(longest, len(positions) - index), 1, -1):
+            window = positions[index : index + size]
+            groups = phrases.get(tuple(lemmas[p] for p in window))
+            if groups:
+                for position in window:
+                    concepts[position] |= groups
+                break
+
+
+@functools.lru_cache(maxsize=16384)
+def _typo_fix(word: str, vocabulary: frozenset[str]) -> str | None:
+    lowered = word.lower()
+    candidates = [w for w in vocabulary if w[:1] == lowered[:1] and abs(len(w) - len(lowered)) <= 2]
+    if not candidates:
+        return None
+    best = process.extractOne(lowered, candidates, scorer=fuzz.ratio, score_cutoff=TYPO_SIMILARITY)
+    return lemma_of(best[0]) if best else None
+
+
+@dataclass(frozen=True)
+class TopicWord:
+    """A word of an `asked_by` entry or a key phrase: its own lemma, and all it may match."""
+
+    lemma: str
+    concepts: frozenset[str]
+
+
+def topic_words(text: str, *, numbers: bool = False) -> list[TopicWord]:
+    """The topic words of a short text (an `asked_by` entry, a key phrase); function words are
+    dropped. A text that is a synonym phrase as a whole ("how many times") is that phrase's
+    group alone, not its leftover words ("times")."""
+    tokens = tokenize(text)
+    groups = synonyms().full_phrases.get(tuple(token.lemma for token in tokens))
+    if groups:
+        return [TopicWord(min(groups), groups)]
+    return [
+        TopicWord(token.lemma if token.number is None else f"#{token.number:g}", token.concepts)
+        for token in tokens
+        if token.lemma not in STOP_WORDS and (numbers or token.number is None)
+    ]
+
+
+def concepts_of(text: str) -> list[frozenset[str]]:
+    return [word.concepts for word in topic_words(text)]
+
+
+def words_of(text: str) -> set[str]:
+    """Plain lower-case words and lemmas of a text: the vocabulary typos are read against."""
+    out: set[str] = set()
+    for word, _start, _end in split_words(text):
+        if word.isalpha() and len(word) >= TYPO_MIN_LENGTH:
+            out.add(word)
+            out.add(lemma_of(word))
+    return out

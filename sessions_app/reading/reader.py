@@ -1,0 +1,774 @@
+"""Reading one agent message: sentences, what each part does, and what it means for the scenario.
+
+The reader is a set of small, explainable rules over lemmatised words, not a model: the same
+message always reads the same way, a trainee can be told why, and a turn costs well under a
+millisecond. The rules, in order:
+
+1. Split into sentences, and sentences into parts at commas, colons and dashes.
+2. Decide what each part is: a question or request for information, an instruction, an offer,
+   or a statement. Only questions and requests ask for facts; only statements and instructions
+   deliver fixes; a negated part ("don't hold the button") does neither.
+3. Match meaning through concepts (lemmas plus synonym groups), so "status indicator" asks
+   about the light and "power cycled" about restarting.
+4. A message made of keyword fragments rather than sentences is flagged, and reads as nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from sessions_app.reading.lexicon import NEGATORS, STOP_WORDS, STRUCTURE_WORDS, Token, tokenize
+from sessions_app.reading.scenario import JARGON, UNIT_WORDS, ScenarioModel, model_for
+from sessions_app.reading.turn import (
+    APOLOGY,
+    BLAME,
+    CLOSING,
+    EMPATHY,
+    GREETING,
+    INSTRUCTION,
+    QUESTION,
+    UNKNOWN_ADVICE,
+    WRONG_NUMBER,
+    FactAsked,
+    FixStep,
+    PhraseHit,
+    TurnReading,
+    WrongFix,
+)
+from sessions_app.reading.words import phrase_list, word_set
+
+# Part kinds.
+ASKS = "asks"  # a question or request for information
+TELLS = "tells"  # a statement
+INSTRUCTS = "instructs"  # an instruction or a polite request to act
+SUGGESTS = "suggests"  # "have you tried …?": a question that also proposes a step
+OFFERS = "offers"  # "would you like me to …?"
+
+# A sentence ends at . ! ? … followed by a space (so "2.4" and "resolution.confirm" do not
+# end one), or at a line break.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
+_PART_SPLIT_RE = re.compile(r"[,;:]|\s[-–—]\s|\s[-–—]$")
+
+DISCOURSE = word_set("discourse")
+WH_WORDS = word_set("wh")
+AUX_WORDS = word_set("aux")
+SUBJECTS = word_set("subjects")
+INFO_VERBS = word_set("info_verbs")
+ASKING_IMPERATIVES = word_set("asking_imperatives")
+NON_FIX_VERBS = word_set("non_fix_verbs")
+ACTION_VERBS = word_set("action_verbs")
+YOU_MODALS = word_set("you_modals")
+INFO_REQUEST_OPENERS = phrase_list("info_request_openers")
+INSTRUCTION_OPENERS = phrase_list("instruction_openers")
+GREETING_WORDS = word_set("greeting")
+GREETING_OPENERS = phrase_list("greeting_openers")
+EMPATHY_PHRASES = phrase_list("empathy_phrases")
+FEELING_WORDS = word_set("feeling_words")
+APOLOGY_WORDS = word_set("apology")
+BLAME_PHRASES = phrase_list("blame_phrases")
+CLOSING_PHRASES = phrase_list("closing_phrases")
+INJECTION_PHRASES = phrase_list("injection_phrases")
+QUOTE_CUES = word_set("quote_cues")
+GENERIC_WORDS = word_set("generic")
+FORMULA_WORDS = GREETING_WORDS | DISCOURSE | APOLOGY_WORDS | word_set("formula_extra")
+# "SYSTEM:", "[[RESOLVED]]", "<prompt>": text shaped for a program, not a person.
+_INJECTION_MARK_RE = re.compile(
+    r"\b(?:system|assistant|developer|admin)\s*:|\[\[|<\/?\w+>|###", re.I
+)
+
+
+@dataclass
+class Part:
+    """A clause-sized piece of a sentence: the unit that is asked, told or instructed."""
+
+    tokens: list[Token]
+    kind: str = TELLS
+    #: "could you send us …", "please check …": asks, and may also tell what to do
+    request: bool = False
+    start: int = 0
+    end: int = 0
+
+    @property
+    def lemmas(self) -> list[str]:
+        return [t.lemma for t in self.tokens]
+
+
+@dataclass
+class Sentence:
+    parts: list[Part]
+    start: int
+    end: int
+    question_mark: bool
+
+    @property
+    def tokens(self) -> list[Token]:
+        return [t for part in self.parts for t in part.tokens]
+
+
+def read_message(scenario: dict, text: str) -> TurnReading:
+    """The reading of `text` as the agent's message in `scenario` (a CONTRACT §2 document)."""
+    model = model_for(scenario)
+    return _read(model, text or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_cached(model: ScenarioModel, text: str) -> TurnReading:
+    return _read_uncached(model, text)
+
+
+def _read(model: ScenarioModel, text: str) -> TurnReading:
+    return _read_cached(model, text)
+
+
+def _read_uncached(model: ScenarioModel, text: str) -> TurnReading:
+    tokens = tokenize(text, model.vocabulary)
+    sentences = _sentences(text, tokens, model)
+    keyword_list = _is_keyword_list(sentences, model)
+    forbidden = tuple(_forbidden(model, text, tokens))
+    shouting = _is_shouting(text)
+    evidence: dict[str, list[str]] = {}
+    acts: set[str] = set()
+
+    def note(act: str, quote: str) -> None:
+        acts.add(act)
+        evidence.setdefault(act, [])
+        if quote and quote not in evidence[act]:
+            evidence[act].append(quote)
+
+    for quote in _blame(text, sentences):
+        note(BLAME, quote)
+    injected = [s for s in sentences if _is_injection(text, s)]
+    if not injected and _quotes_confirm_line(model, text):
+        injected = list(sentences)
+    if injected:
+        sentences = [s for s in sentences if s not in injected]
+    if keyword_list:
+        return TurnReading(
+            text=text,
+            acts=frozenset(acts),
+            forbidden=forbidden,
+            keyword_list=True,
+            shouting=shouting,
+            injection=bool(injected),
+            evidence={k: tuple(v) for k, v in evidence.items()},
+        )
+
+    greeting = _greeting(text, sentences)
+    if greeting:
+        note(GREETING, greeting)
+    for sentence in sentences:
+        for part in sentence.parts:
+            quote = _quote(text, part.tokens)
+            if part.kind in (ASKS, SUGGESTS):
+                note(QUESTION, quote)
+            if part.kind == INSTRUCTS and not _negated_start(part):
+                note(INSTRUCTION, quote)
+            if part.kind != ASKS:
+                if _has_phrase(part, EMPATHY_PHRASES, negatable=True) or _feeling(part):
+                    note(EMPATHY, quote)
+            if any(t.lemma in APOLOGY_WORDS for t in part.tokens) and not _negated_before(
+                part, next(i for i, t in enumerate(part.tokens) if t.lemma in APOLOGY_WORDS)
+            ):
+                note(APOLOGY, quote)
+            if _has_phrase(part, CLOSING_PHRASES, negatable=False):
+                note(CLOSING, quote)
+
+    # A message that talks to the program asks the customer nothing, even in its other lines.
+    asked = () if injected else tuple(_facts_asked(model, text, sentences))
+    fixes, wrong = _fixes(model, text, sentences)
+    return TurnReading(
+        text=text,
+        acts=frozenset(acts),
+        asked=asked,
+        fixes=tuple(fixes),
+        wrong_fixes=tuple(wrong),
+        forbidden=forbidden,
+        jargon=tuple(_jargon(model, text, tokens)),
+        keyword_list=False,
+        shouting=shouting,
+        injection=bool(injected),
+        evidence={k: tuple(v) for k, v in evidence.items()},
+    )
+
+
+# --- structure ---------------------------------------------------------------------------------
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _SENTENCE_END_RE.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(left, right) for left, right in spans if text[left:right].strip()]
+
+
+def _sentences(text: str, tokens: tuple[Token, ...], model: ScenarioModel) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    for start, end in _sentence_spans(text):
+        in_sentence = [t for t in tokens if start <= t.start < end]
+        if not in_sentence:
+            continue
+        chunk = text[start:end]
+        cuts = [start] + [start + m.end() for m in _PART_SPLIT_RE.finditer(chunk)] + [end]
+        parts = []
+        for left, right in itertools.pairwise(cuts):
+            part_tokens = [t for t in in_sentence if left <= t.start < right]
+            if part_tokens:
+                parts.append(Part(part_tokens, start=part_tokens[0].start, end=part_tokens[-1].end))
+        question_mark = "?" in chunk
+        for index, part in enumerate(parts):
+            part.kind = _kind(part, model, last=index == len(parts) - 1, question="?" in chunk)
+        if question_mark:
+            _find_the_question(parts, model)
+        sentences.append(Sentence(parts, start, end, question_mark))
+    return sentences
+
+
+def _find_the_question(parts: list[Part], model: ScenarioModel) -> None:
+    """In a sentence with a question mark: a part with a question word near its start asks
+    ("roughly what day did it begin, …?"); failing that, the last part with content asks
+    ("The light is blinking?", "And since when?")."""
+    for part in parts:
+        if part.kind == TELLS and any(t.text.lower() in WH_WORDS for t in part.tokens[:3]):
+            if not _subordinate(part):
+                part.kind = ASKS
+    if not any(p.kind in (ASKS, SUGGESTS, OFFERS, INSTRUCTS) for p in parts):
+        content = [p for p in parts if not _is_formula(p, model)]
+        if content:
+            content[-1].kind = ASKS
+
+
+def _subordinate(part: Part) -> bool:
+    """'When you open the list, …', 'where it says …': a question word that starts a clause
+    about something else, not a question (a question inverts: 'when did you …')."""
+    texts = [t.text.lower() for t in part.tokens]
+    for index, word in enumerate(texts[:3]):
+        if word in WH_WORDS:
+            following = texts[index + 1 : index + 2]
+            return bool(following) and following[0] in ("you", "i", "we", "they", "it", "he", "she")
+    return False
+
+
+def _strip_openers(lemmas: list[str], texts: list[str], model: ScenarioModel) -> int:
+    index = 0
+    while index < len(lemmas) and (
+        texts[index] in DISCOURSE or texts[index] in model.names or lemmas[index] in DISCOURSE
+    ):
+        if texts[index] in ("no", "not") and index + 1 < len(lemmas):
+            break
+        index += 1
+    return index
+
+
+def _starts_with(lemmas: list[str], texts: list[str], opener: tuple[str, ...]) -> bool:
+    if len(opener) > len(lemmas):
+        return False
+    return all(word in (lemmas[i], texts[i]) for i, word in enumerate(opener))
+
+
+def _kind(part: Part, model: ScenarioModel, *, last: bool = True, question: bool = True) -> str:
+    lemmas = part.lemmas
+    texts = [t.text.lower() for t in part.tokens]
+    index = _strip_openers(lemmas, texts, model)
+    lemmas, texts = lemmas[index:], texts[index:]
+    if not lemmas:
+        return TELLS
+    first = texts[0]
+    if any(_starts_with(lemmas, texts, opener) for opener in INFO_REQUEST_OPENERS):
+        return ASKS
+    if any(_starts_with(lemmas, texts, opener) for opener in INSTRUCTION_OPENERS):
+        return INSTRUCTS
+    if first in WH_WORDS:
+        if first == "how" and len(texts) > 1 and texts[1] == "to":
+            return INSTRUCTS
+        if not last and _subordinate(part):
+            return TELLS
+        return ASKS
+    if first in AUX_WORDS and len(texts) > 1:
+        subject = texts[1]
+        after = lemmas[2:]
+        if subject == "not" and len(texts) > 2:  # "don't you …", "can't you …"
+            subject, after = texts[2], lemmas[3:]
+        if first == "do" and subject in ("a", "an", "the", "this", "that", "it"):
+            return INSTRUCTS  # "do a hard refresh"
+        if not question and subject not in PRONOUNS:
+            return TELLS  # "have a great day", "is the fix" without a question mark
+        if subject in SUBJECTS:
+            if subject == "you" and after[:1] == ["try"] and first in ("have", "did", "do"):
+                return SUGGESTS
+            if subject == "you" and first in ("would", "do") and after[:1] in (["like"], ["want"]):
+                return OFFERS if "me" in after[:3] else ASKS
+            if subject == "i" and first in ("shall", "should", "can", "could", "may"):
+                return OFFERS
+            if subject == "you" and first in ("can", "could", "would", "will"):
+                verbs = [w for w in after if w not in ("please", "just", "quickly", "also")]
+                verb = verbs[0] if verbs else ""
+                if verb == "mind" and len(verbs) > 1:
+                    verb = verbs[1]
+                if verb in INFO_VERBS or verb not in ACTION_VERBS:
+                    part.request = True
+                    return ASKS
+                return INSTRUCTS
+            return ASKS
+    if first in ASKING_IMPERATIVES:
+        # "check for forwarding rules", "describe the error", "tell me …": look and report.
+        part.request = True
+        return ASKS
+    if first == "let" and texts[1:2] == ["me"]:
+        return TELLS  # "let me check": the agent's own action
+    if first in ACTION_VERBS:  # the bare verb: "hold", not "held" or "clicked"
+        return INSTRUCTS
+    if first == "you" and len(lemmas) > 2 and lemmas[1] in YOU_MODALS:
+        rest = [w for w in lemmas[2:] if w not in ("also", "just", "to", "not", "now", "then")]
+        if rest and (rest[0] in ACTION_VERBS or lemmas[1] in ("should", "need", "must", "have")):
+            return INSTRUCTS
+    if first == "if" and texts[1:2] == ["you"] and len(lemmas) > 2 and lemmas[2] in ACTION_VERBS:
+        return INSTRUCTS
+    return TELLS
+
+
+def _is_formula(part: Part, model: ScenarioModel) -> bool:
+    return all(
+        t.lemma in FORMULA_WORDS or t.text.lower() in FORMULA_WORDS or t.text.lower() in model.names
+        for t in part.tokens
+    )
+
+
+def _is_keyword_list(sentences: list[Sentence], model: ScenarioModel) -> bool:
+    """Fragments without the small words that hold sentences together, weighing at least half
+    as much as the sentences around them: "sorry, frustrating, light when tried? reset button
+    10 seconds". A sentence that ends in a short list of options is still a sentence."""
+    fragments = fragment_words = sentence_words = 0
+    for sentence in sentences:
+        for part in sentence.parts:
+            if _is_formula(part, model):
+                continue
+            size = len(part.tokens)
+            structure = any(t.lemma in STRUCTURE_WORDS for t in part.tokens)
+            if tuple(t.lemma for t in part.tokens) in model.echoes and not (
+                part.kind == INSTRUCTS and size >= 3
+            ):
+                pasted = True  # a key phrase or topic pasted as it stands: "refund the 59"
+            elif structure:
+                # "refund the duplicate 3 to 5 working days confirmation email": a few small
+                # words in a long run of keywords do not make it a sentence.
+                share = sum(1 for t in part.tokens if t.lemma in STRUCTURE_WORDS) / size
+                pasted = size < 2 or (size >= 6 and share < 0.25)
+            else:  # "hold reset 10 sec" is terse; "reset button 10 seconds paperclip" a list
+                pasted = not (part.kind == INSTRUCTS and 2 <= size <= 4)
+            if pasted:
+                fragments += 1
+                fragment_words += size
+            else:
+                sentence_words += size
+    if fragments == 1 and not sentence_words:
+        return fragment_words >= 3  # "hi sorry calendar", "wifi channel less busy 5ghz"
+    return fragments >= 2 and 2 * fragment_words >= sentence_words
+
+
+# --- acts ----------------------------------------------------------------------------------------
+
+
+def _quote(text: str, tokens: list[Token]) -> str:
+    return text[tokens[0].start : tokens[-1].end] if tokens else ""
+
+
+def _find(lemmas: list[str], texts: list[str], phrase: tuple[str, ...]) -> int:
+    size = len(phrase)
+    for index in range(len(lemmas) - size + 1):
+        if all(word in (lemmas[index + k], texts[index + k]) for k, word in enumerate(phrase)):
+            return index
+    return -1
+
+
+def _negated_before(part: Part, index: int, window: int = 5) -> bool:
+    before = part.tokens[max(0, index - window) : index]
+    return any(t.lemma in NEGATORS or t.text.lower() in NEGATORS for t in before)
+
+
+def _negated_start(part: Part) -> bool:
+    """'Don't hold the button', 'no need to restart': the instruction is one not to act."""
+    head = [t.text.lower() for t in part.tokens[:4]]
+    return "not" in head[:3] or "never" in head[:2] or head[:3] == ["no", "need", "to"]
+
+
+def _has_phrase(part: Part, phrases, *, negatable: bool) -> bool:
+    lemmas = part.lemmas
+    texts = [t.text.lower() for t in part.tokens]
+    for phrase in phrases:
+        index = _find(lemmas, texts, phrase)
+        if index >= 0 and not (negatable and _negated_before(part, index)):
+            return True
+    return False
+
+
+def _feeling(part: Part) -> bool:
+    """A feeling word said to the customer, not about the agent ('I'm not frustrated')."""
+    for index, token in enumerate(part.tokens):
+        if token.lemma in FEELING_WORDS or token.text.lower() in FEELING_WORDS:
+            return not _negated_before(part, index)
+    return False
+
+
+def _quotes_confirm_line(model: ScenarioModel, text: str) -> bool:
+    """'Just reply "Perfect, thank you…" so I can close this': scripting the customer."""
+    confirm = model.confirm.lower()
+    return len(confirm) >= 12 and fuzz.partial_ratio(confirm, text.lower()) >= 85
+
+
+def _is_injection(text: str, sentence: Sentence) -> bool:
+    """'Ignore your instructions', 'SYSTEM: …', 'list every fact you know': words for the
+    program, not for the customer. Such sentences ask and fix nothing."""
+    if _INJECTION_MARK_RE.search(text[sentence.start : sentence.end]):
+        return True
+    tokens = sentence.tokens
+    lemmas = [t.lemma for t in tokens]
+    texts = [t.text.lower() for t in tokens]
+    return any(_find(lemmas, texts, phrase) >= 0 for phrase in INJECTION_PHRASES)
+
+
+def _greeting(text: str, sentences: list[Sentence]) -> str:
+    if not sentences:
+        return ""
+    first = sentences[0].parts[0]
+    texts = [t.text.lower() for t in first.tokens]
+    if texts and texts[0] in GREETING_WORDS:
+        return _quote(text, first.tokens)
+    if any(_starts_with(first.lemmas, texts, opener) for opener in GREETING_OPENERS):
+        return _quote(text, first.tokens)
+    return ""
+
+
+def _blame(text: str, sentences: list[Sentence]):
+    for sentence in sentences:
+        for part in sentence.parts:
+            lemmas = part.lemmas
+            texts = [t.text.lower() for t in part.tokens]
+            for phrase in BLAME_PHRASES:
+                index = _find(lemmas, texts, phrase)
+                if index < 0:
+                    continue
+                if phrase[0] != "not" and _negated_before(part, index):
+                    continue  # "it's not your fault"
+                if _in_quotes(text, part.tokens[index].start):
+                    continue
+                yield _quote(text, part.tokens[index : index + len(phrase)])
+                break
+
+
+_QUOTED_RE = re.compile(
+    r"[\"“”«»]([^\"“”«»]{1,120})[\"“”«»]|(?<![A-Za-z])'([^']{1,120})'(?![A-Za-z])"
+)
+
+
+def _in_quotes(text: str, position: int) -> bool:
+    return any(m.start() < position < m.end() for m in _QUOTED_RE.finditer(text))
+
+
+def _forbidden(model: ScenarioModel, text: str, tokens: tuple[Token, ...]):
+    lemmas = [t.lemma for t in tokens]
+    texts = [t.text.lower() for t in tokens]
+    for phrase, phrase_lemmas in model.forbidden:
+        index = _find(lemmas, texts, phrase_lemmas)
+        while index >= 0:
+            before = tokens[max(0, index - 8) : index]
+            negators = [t for t in before if t.lemma in NEGATORS]
+            # A negator counts within the same clause: "I'm not going to tell you to calm
+            # down", but not "No. Calm down." or "no worries, calm down".
+            negated = phrase_lemmas[0] != "not" and any(
+                not any(ch in ",;.!?\n" for ch in text[t.end : tokens[index].start])
+                for t in negators
+            )
+            cue = any(t.lemma in QUOTE_CUES for t in tokens[max(0, index - 2) : index])
+            if not (negated or cue or _in_quotes(text, tokens[index].start)):
+                quote = text[tokens[index].start : tokens[index + len(phrase_lemmas) - 1].end]
+                yield PhraseHit(phrase, quote)
+                break
+            following = _find(lemmas[index + 1 :], texts[index + 1 :], phrase_lemmas)
+            index = index + 1 + following if following >= 0 else -1
+
+
+def _jargon(model: ScenarioModel, text: str, tokens: tuple[Token, ...]):
+    if not model.novice:
+        return
+    lemmas = [t.lemma for t in tokens]
+    texts = [t.text.lower() for t in tokens]
+    for term in JARGON:
+        words = tuple(term.split())
+        index = _find(lemmas, texts, words)
+        if index >= 0 and not all(word in model.known_words for word in words):
+            yield text[tokens[index].start : tokens[index + len(words) - 1].end]
+
+
+def _is_shouting(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) >= 0.7:
+        return True
+    return bool(re.search(r"\b[A-Z]{2,}(?:[\s,!?.]+[A-Z]{2,}\b){2,}", text))
+
+
+# --- meaning -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _FactMatch:
+    literal: bool  # some word of an `asked_by` entry was typed as such, not as a synonym
+    size: int  # how many words the matched entry has (a longer entry is more specific)
+    tokens: frozenset[int]  # positions of the words it rests on
+    strong: bool = True  # rests on a word the ticket does not use
+
+
+def _facts_asked(model: ScenarioModel, text: str, sentences: list[Sentence]):
+    seen: set[str] = set()
+    for sentence in sentences:
+        tokens = _asking_tokens(sentence)
+        if not tokens:
+            continue
+        matches = _matches(model, _main_clause(tokens)) or _matches(model, tokens)
+        if not matches:
+            # Asked about what an answer says, with the context given before the question.
+            matches = _matches(model, sentence.tokens, answers_only=True)
+        for key in _most_specific(matches):
+            if key not in seen:
+                seen.add(key)
+                yield FactAsked(key, _quote(text, tokens))
+
+
+def _asking_tokens(sentence: Sentence) -> list[Token]:
+    """The words of a sentence from where it starts asking to where it stops, with a condition
+    just before the question ("if you try from your mobile, does it load?")."""
+    asking = False
+    tokens: list[Token] = []
+    parts = sentence.parts
+    for index, part in enumerate(parts):
+        if part.kind in (ASKS, SUGGESTS):
+            if not asking and index and _is_condition(parts[index - 1]):
+                tokens += parts[index - 1].tokens[1:]  # without its "if" or "when"
+            asking = True
+        elif part.kind in (INSTRUCTS, OFFERS):
+            asking = False
+        if asking:
+            tokens += part.tokens
+    return tokens
+
+
+PRONOUNS = frozenset({"you", "i", "we", "they", "it", "he", "she", "there", "anything", "anyone"})
+CONDITIONS = frozenset({"if", "when", "once", "whenever"})
+SUBORDINATORS = frozenset({"since", "after", "before", "when", "while", "because", "until", "if"})
+
+
+def _is_condition(part: Part) -> bool:
+    return bool(part.tokens) and part.tokens[0].text.lower() in CONDITIONS
+
+
+def _main_clause(tokens: list[Token]) -> list[Token]:
+    """The words before a clause like 'since you cancelled' or 'when it restarts': what the
+    question is about, as opposed to the circumstances it mentions."""
+    for index in range(1, len(tokens) - 1):
+        word, following = tokens[index].text.lower(), tokens[index + 1].text.lower()
+        if word in SUBORDINATORS and following in ("you", "i", "we", "they", "it", "he", "she"):
+            return tokens[:index]
+    return tokens
+
+
+def _matches(model: ScenarioModel, tokens: list[Token], *, answers_only: bool = False):
+    content = [
+        (index, t)
+        for index, t in enumerate(tokens)
+        if t.lemma not in STOP_WORDS or t.concepts - {t.lemma}
+    ]
+    matches = {}
+    for fact in model.facts:
+        found = _match_fact(fact, content, model.ticket_lemmas, answers_only=answers_only)
+        if found is not None:
+            matches[fact.key] = found
+    return matches
+
+
+def _match_fact(
+    fact, content: list[tuple[int, Token]], ticket: frozenset[str], *, answers_only: bool = False
+) -> _FactMatch | None:
+    best: _FactMatch | None = None
+    for words in () if answers_only else fact.entries:
+        hits = 0
+        literal = strong = False
+        used: set[int] = set()
+        for word in words:
+            found = [(i, t) for i, t in content if t.concepts & word.concepts]
+            if found:
+                hits += 1
+                used |= {i for i, _ in found}
+                literal = literal or any(t.lemma == word.lemma for _, t in found)
+                strong = strong or any(t.lemma not in ticket for _, t in found)
+        needed = len(words) if len(words) <= 2 else max(2, math.ceil(0.6 * len(words)))
+        if hits >= needed:
+            if best is None:
+                best = _FactMatch(literal, len(words), frozenset(used), strong)
+            else:  # every entry that matched supports the fact
+                best = _FactMatch(
+                    best.literal or literal,
+                    max(best.size, len(words)),
+                    best.tokens | used,
+                    best.strong or strong,
+                )
+    if best is None and answers_only and fact.answer_concepts:
+        # Asked about what the answer says ("is the light blinking orange?", "how many other
+        # Wi-Fi networks does your laptop list?") in words the author did not list.
+        found = [(i, t) for i, t in content if t.concepts & fact.answer_concepts]
+        if len({t.lemma for _, t in found}) >= 2:
+            best = _FactMatch(False, 0, frozenset(i for i, _ in found))
+    return best
+
+
+def _most_specific(matches: dict[str, _FactMatch]) -> list[str]:
+    """Facts a sentence asks about, once readings that only a looser sense supports are gone:
+    a synonym gives way to a word typed as listed ("update your payment details" asks about
+    the card, not the amount), and a word gives way to a longer entry built on it ("network
+    name" is the band, not the neighbours' networks)."""
+    if any(match.strong for match in matches.values()):
+        # "the dates on both charges": "charges" echoes the ticket ("charged twice"), so it
+        # does not also ask for the amounts when another word asks for something.
+        matches = {key: match for key, match in matches.items() if match.strong}
+    typed = any(match.literal for match in matches.values())
+    kept = []
+    for key, match in matches.items():
+        if typed and not match.literal:
+            continue
+        if any(
+            other_key != key
+            and match.tokens <= other.tokens
+            and (other.size > match.size or len(other.tokens) > len(match.tokens))
+            for other_key, other in matches.items()
+        ):
+            continue
+        kept.append(key)
+    return kept
+
+
+def _fixes(model: ScenarioModel, text: str, sentences: list[Sentence]):
+    """(fix steps, wrong fixes) of the message."""
+    steps: list[FixStep] = []
+    wrong: list[WrongFix] = []
+    covered_sentences: set[int] = set()
+    for entry in model.entries:
+        matched: list[tuple[str, str]] = []
+        mismatched: list[tuple[str, str, int]] = []
+        for phrase in entry.phrases:
+            result = None
+            for number, sentence in enumerate(sentences):
+                outcome = _phrase_in(sentence, phrase)
+                if outcome is None:
+                    continue
+                status, tokens = outcome
+                if status == "covered":
+                    result = ("covered", _quote(text, tokens), number)
+                    break
+                result = result or ("wrong", _quote(text, tokens), number, _told(sentence))
+            if result and result[0] == "covered":
+                matched.append((phrase.text, result[1]))
+                covered_sentences.add(result[2])
+            elif result:
+                mismatched.append((phrase.text, result[1], result[2], result[3]))
+        for phrase_text, quote, number, told in mismatched:
+            phrase = next(p for p in entry.phrases if p.text == phrase_text)
+            if matched or not phrase.unit_only or _about_entry(model, entry, sentences[number]):
+                wrong.append(WrongFix(WRONG_NUMBER, quote, entry.id, phrase_text, told))
+                covered_sentences.add(number)
+        if matched:
+            steps.append(
+                FixStep(entry.id, tuple(p for p, _ in matched), " … ".join(q for _, q in matched))
+            )
+    for number, sentence in enumerate(sentences):
+        if number in covered_sentences:
+            continue
+        for part in sentence.parts:
+            if part.kind != INSTRUCTS or _negated_start(part):
+                continue
+            advice = _unknown_advice(model, part)
+            if advice:
+                wrong.append(WrongFix(UNKNOWN_ADVICE, _quote(text, part.tokens)))
+    return steps, wrong
+
+
+def _told(sentence: Sentence) -> bool:
+    return not any(part.kind in (INSTRUCTS, SUGGESTS) for part in sentence.parts)
+
+
+def _about_entry(model: ScenarioModel, entry, sentence: Sentence) -> bool:
+    """Whether a sentence is about this entry's fix in words of its own ("your account will
+    unlock after 30 minutes" is about the lockout entry, "wait a second" about nothing)."""
+    return any(
+        t.number is None
+        and t.lemma not in STOP_WORDS
+        and t.lemma not in UNIT_WORDS
+        and t.concepts & entry.vocabulary
+        and not t.concepts & model.customer_concepts
+        for t in sentence.tokens
+    )
+
+
+def _phrase_in(sentence: Sentence, phrase) -> tuple[str, list[Token]] | None:
+    """Whether a key phrase is told in this sentence: ("covered" | "wrong", the words)."""
+    telling = [p for p in sentence.parts if p.kind in (TELLS, INSTRUCTS, SUGGESTS) or p.request]
+    tokens = [t for p in telling for t in p.tokens]
+    if not tokens:
+        return None
+    used: list[Token] = []
+    for word in phrase.words:
+        hits = [t for t in tokens if t.concepts & word]
+        if not hits:
+            return None
+        fresh = [t for t in hits if t not in used] or hits
+        used.append(fresh[0])
+    for part in telling:
+        if used and used[0] in part.tokens:
+            index = part.tokens.index(used[0])
+            if _negated_before(part, index, window=6) or _negated_start(part):
+                return None
+    numbers = [t for t in tokens if t.number is not None]
+    if phrase.numbers:
+        values = {t.number for t in numbers}
+        if all(n in values for n in phrase.numbers):
+            used += [t for t in numbers if t.number in phrase.numbers]
+        elif numbers:
+            return "wrong", sorted(used + numbers, key=lambda t: t.start)
+        else:
+            return None
+    if not used:
+        return None
+    used.sort(key=lambda t: t.start)
+    return "covered", used
+
+
+def _unknown_advice(model: ScenarioModel, part: Part) -> bool:
+    """An instruction that no knowledge-base entry supports: the customer will try it in vain."""
+    verb_index = next(
+        (i for i, t in enumerate(part.tokens) if t.lemma in ACTION_VERBS | NON_FIX_VERBS), None
+    )
+    if verb_index is not None and part.tokens[verb_index].lemma in NON_FIX_VERBS:
+        return False
+    content = [
+        t
+        for t in part.tokens
+        if t.lemma not in STOP_WORDS
+        and t.lemma not in GENERIC_WORDS
+        and t.number is None
+        and t.text.lower() not in model.names
+    ]
+    if len(content) < 2:
+        return False  # "try again", "wait a moment": too vague to be advice
+    if not model.entries:
+        return False
+    for entry in model.entries:
+        shared = [t for t in content if t.concepts & entry.vocabulary]
+        distinctive = [t for t in shared if not t.concepts & model.customer_concepts]
+        if distinctive and len(shared) >= max(1, 0.4 * len(content)):
+            return False
+    return True

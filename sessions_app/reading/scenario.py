@@ -1,0 +1,273 @@
+"""A scenario compiled for reading: its facts, fixes and forbidden phrases as concepts.
+
+Compiling lemmatises every `asked_by` entry, key phrase and knowledge-base text once per
+scenario version (a content hash), not once per message.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+from sessions_app.reading.lexicon import (
+    STOP_WORDS,
+    TopicWord,
+    concepts_of,
+    tokenize,
+    topic_words,
+    words_of,
+)
+from sessions_app.reading.words import word_set
+
+# Key-phrase words that only measure something: "10 seconds" is about the number, so the word
+# alone ("wait a second") neither delivers nor contradicts the fix.
+UNIT_WORDS = word_set("units")
+JARGON = tuple(sorted(word_set("jargon")))
+
+
+@dataclass(frozen=True)
+class FactModel:
+    key: str
+    answer: str
+    #: each `asked_by` entry as its topic words
+    entries: tuple[tuple[TopicWord, ...], ...]
+    #: what the answer talks about and nothing else in the scenario does: a question about
+    #: these is a question about this fact, whatever words the author listed
+    answer_concepts: frozenset[str]
+
+
+@dataclass(frozen=True)
+class KeyPhrase:
+    text: str
+    words: tuple[frozenset[str], ...]
+    numbers: tuple[float, ...]
+
+    @property
+    def unit_only(self) -> bool:
+        """Only a number and its unit: mentioning the unit alone says nothing of this fix."""
+        return all(word & UNIT_WORDS for word in self.words)
+
+
+@dataclass(frozen=True)
+class EntryModel:
+    id: str
+    title: str
+    phrases: tuple[KeyPhrase, ...]
+    #: every concept of the entry's title, body and key phrases
+    vocabulary: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ScenarioModel:
+    key: str
+    facts: tuple[FactModel, ...]
+    entries: tuple[EntryModel, ...]
+    required: tuple[str, ...]
+    forbidden: tuple[tuple[str, tuple[str, ...]], ...]
+    vocabulary: frozenset[str]
+    #: what the customer's own words (ticket, facts) mean: advice made only of these repeats
+    #: the problem back instead of coming from the knowledge base
+    customer_concepts: frozenset[str]
+    names: frozenset[str]
+    novice: bool
+    known_words: frozenset[str]
+    #: the ticket's own words: a topic word among them is in every question about the problem
+    ticket_lemmas: frozenset[str] = frozenset()
+    #: the customer's confirm line: a trainee who quotes it is scripting the customer
+    confirm: str = ""
+    #: key phrases and `asked_by` entries as lemma sequences: pasted alone, they are keywords
+    echoes: frozenset[tuple[str, ...]] = frozenset()
+
+    def entry(self, entry_id: str) -> EntryModel | None:
+        return next((entry for entry in self.entries if entry.id == entry_id), None)
+
+
+def scenario_key(scenario: dict) -> str:
+    payload = json.dumps(
+        {
+            "persona": scenario.get("customer_persona"),
+            "ticket": scenario.get("ticket_template"),
+            "kb": scenario.get("knowledge_base_entries"),
+            "forbidden": (scenario.get("assessment_criteria") or {}).get("forbidden_phrases"),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+
+
+def model_for(scenario: dict) -> ScenarioModel:
+    return _compiled(scenario_key(scenario), _Frozen(scenario))
+
+
+class _Frozen:
+    """Carries the scenario into the cache without making it part of the key."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dict):
+        self.value = value
+
+    def __hash__(self):
+        return 0
+
+    def __eq__(self, other):
+        return True
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(key: str, frozen: _Frozen) -> ScenarioModel:
+    return compile_scenario(frozen.value, key=key)
+
+
+def _text(value) -> str:
+    if isinstance(value, dict):
+        return " ".join(f"{k} {_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return " ".join(_text(v) for v in value)
+    return str(value or "")
+
+
+def _concept_set(text: str) -> frozenset[str]:
+    return frozenset().union(*concepts_of(text)) if text.strip() else frozenset()
+
+
+def _with_answer_concepts(facts: list[FactModel], ticket: str) -> list[FactModel]:
+    """Each fact's distinctive answer words: in its answer, in no other answer, not in the
+    ticket (every question about the problem shares the ticket's words)."""
+    own = {fact.key: _concepts(fact.answer) for fact in facts}
+    common = _concepts(ticket)
+    for key, lemmas in own.items():
+        others = set().union(*(v for k, v in own.items() if k != key)) if len(own) > 1 else set()
+        own[key] = lemmas - others - common
+    return [
+        FactModel(fact.key, fact.answer, fact.entries, frozenset(own[fact.key])) for fact in facts
+    ]
+
+
+def _concepts(text: str) -> set[str]:
+    out: set[str] = set()
+    for token in tokenize(text):
+        if token.lemma not in STOP_WORDS and token.number is None and len(token.lemma) > 2:
+            out |= token.concepts
+    return out
+
+
+def compile_scenario(scenario: dict, *, key: str = "") -> ScenarioModel:
+    persona = scenario.get("customer_persona") or {}
+    ticket = scenario.get("ticket_template") or {}
+    facts = []
+    for fact in persona.get("facts") or []:
+        if not isinstance(fact, dict) or not fact.get("key"):
+            continue
+        entries = tuple(
+            words
+            for words in (
+                tuple(topic_words(str(item), numbers=True)) for item in fact.get("asked_by") or []
+            )
+            if words
+        )
+        facts.append(
+            FactModel(str(fact["key"]), str(fact.get("answer") or ""), entries, frozenset())
+        )
+    facts = _with_answer_concepts(facts, str(ticket.get("description") or ""))
+
+    customer_text = " ".join(
+        [
+            _text(ticket.get("description")),
+            _text(ticket.get("customer_info")),
+            _text(ticket.get("technical_context")),
+            *(_text(f.answer) for f in facts),
+        ]
+    )
+    customer_concepts = _concept_set(customer_text)
+    entries = []
+    for raw in scenario.get("knowledge_base_entries") or []:
+        if not isinstance(raw, dict) or not raw.get("id"):
+            continue
+        phrases = []
+        for phrase in raw.get("key_phrases") or []:
+            tokens = tokenize(str(phrase))
+            numbers = tuple(t.number for t in tokens if t.number is not None)
+            words = tuple(
+                t.concepts for t in tokens if t.lemma not in STOP_WORDS and t.number is None
+            )
+            if words or numbers:
+                phrases.append(KeyPhrase(str(phrase), words, numbers))
+        if not phrases and raw.get("title"):
+            title = str(raw["title"])
+            phrases.append(KeyPhrase(title, tuple(concepts_of(title)), ()))
+        vocabulary = _concept_set(
+            " ".join(
+                [_text(raw.get("title")), _text(raw.get("body")), _text(raw.get("key_phrases"))]
+            )
+        )
+        entries.append(
+            EntryModel(
+                id=str(raw["id"]),
+                title=str(raw.get("title") or raw["id"]),
+                phrases=tuple(phrases),
+                vocabulary=vocabulary,
+            )
+        )
+
+    forbidden = []
+    for phrase in (scenario.get("assessment_criteria") or {}).get("forbidden_phrases") or []:
+        lemmas = tuple(t.lemma for t in tokenize(str(phrase)))
+        if lemmas:
+            forbidden.append((str(phrase), lemmas))
+
+    vocabulary: set[str] = set()
+    for value in (
+        [str(w) for f in persona.get("facts") or [] for w in (f.get("asked_by") or [])]
+        + [_text(raw.get("key_phrases")) for raw in scenario.get("knowledge_base_entries") or []]
+        + [_text(raw.get("title")) for raw in scenario.get("knowledge_base_entries") or []]
+    ):
+        vocabulary |= words_of(value)
+    info = ticket.get("customer_info") or {}
+    name = str(persona.get("name") or (info.get("name") if isinstance(info, dict) else "") or "")
+    names = frozenset(part.lower() for part in name.split() if part)
+    known = " ".join(
+        [
+            customer_text,
+            _text(scenario.get("knowledge_base_entries")),
+            _text([f.get("asked_by") for f in persona.get("facts") or [] if isinstance(f, dict)]),
+        ]
+    )
+    return ScenarioModel(
+        key=key,
+        facts=tuple(facts),
+        entries=tuple(entries),
+        required=tuple(
+            str(r) for r in (persona.get("resolution") or {}).get("requires") or [] if r
+        ),
+        forbidden=tuple(forbidden),
+        vocabulary=frozenset(vocabulary),
+        customer_concepts=customer_concepts,
+        names=names,
+        novice=str(persona.get("technical_level") or "novice").lower() == "novice",
+        known_words=frozenset(t.lemma for t in tokenize(known)),
+        ticket_lemmas=frozenset(
+            t.lemma for t in tokenize(str(ticket.get("description") or "")) if t.number is None
+        ),
+        confirm=str((persona.get("resolution") or {}).get("confirm") or "").strip(),
+        echoes=frozenset(
+            tuple(t.lemma for t in tokenize(str(text)))
+            for text in [
+                *(
+                    p
+                    for raw in scenario.get("knowledge_base_entries") or []
+                    for p in raw.get("key_phrases") or []
+                ),
+                *(
+                    w
+                    for f in persona.get("facts") or []
+                    if isinstance(f, dict)
+                    for w in f.get("asked_by") or []
+                ),
+            ]
+        ),
+    )

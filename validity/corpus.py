@@ -1,0 +1,77 @@
+"""The labelled corpus (validity/corpus/*.yaml) and the bundled scenarios it refers to."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CORPUS = Path(__file__).with_name("corpus")
+LIBRARY = Path(__file__).resolve().parents[1] / "scenarios" / "library"
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    id: str
+    scenario: str
+    split: str
+    kind: str
+    text: str
+    asks: frozenset[str]
+    delivers: frozenset[str]
+    wrong_fix: bool
+    forbidden: frozenset[str]
+    keyword_list: bool
+
+
+@dataclass(frozen=True)
+class ScriptedConversation:
+    id: str
+    scenario: str
+    split: str
+    archetype: str
+    should_pass: bool | None
+    agent: tuple[str, ...]
+
+
+@functools.cache
+def scenario(slug: str) -> dict:
+    return yaml.safe_load((LIBRARY / f"{slug}.yaml").read_text())
+
+
+def messages(split: str | None = None) -> list[LabelledMessage]:
+    rows = yaml.safe_load((CORPUS / "messages.yaml").read_text())
+    items = [
+        LabelledMessage(
+            id=row["id"],
+            scenario=row["scenario"],
+            split=row["split"],
+            kind=row["kind"],
+            text=row["text"],
+            asks=frozenset(row.get("asks") or ()),
+            delivers=frozenset(row.get("delivers") or ()),
+            wrong_fix=bool(row.get("wrong_fix")),
+            forbidden=frozenset(row.get("forbidden") or ()),
+            keyword_list=bool(row.get("keyword_list")),
+        )
+        for row in rows
+    ]
+    return [item for item in items if split is None or item.split == split]
+
+
+def conversations(split: str | None = None) -> list[ScriptedConversation]:
+    rows = yaml.safe_load((CORPUS / "conversations.yaml").read_text())
+    items = [
+        ScriptedConversation(
+            id=row["id"],
+            scenario=row["scenario"],
+            split=row["split"],
+            archetype=row["archetype"],
+            should_pass=row.get("should_pass"),
+            agent=tuple(row["agent"]),
+        )
+        for row in rows
+    ]
+    return [item for item in items if split is None or item.split == split]
