@@ -16,6 +16,10 @@ from functools import cached_property
 from rapidfuzz import fuzz
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from sessions_app.engines.customer import CustomerState, TurnRecord, replay
+from sessions_app.reading import TurnReading
+from sessions_app.reading.turn import WrongFix
+
 _ANALYZER = SentimentIntensityAnalyzer()
 
 # Apologies and acknowledgements read as negative to a sentiment lexicon ("sorry", "frustrating");
@@ -227,17 +231,74 @@ class Transcript:
             return 0
         return max(0, int((end - self.started_at).total_seconds()))
 
+    # --- what happened, as the customer read it -------------------------------------------
+    @cached_property
+    def turns(self) -> list[TurnRecord]:
+        """The conversation replayed through the customer's state machine: the same readings
+        and decisions the customer made live, one record per agent turn."""
+        return replay(self.scenario, [(m.id, m.role, m.content) for m in self.messages])
+
+    @cached_property
+    def readings(self) -> dict[str, TurnReading]:
+        return {
+            message_id: reading
+            for turn in self.turns
+            for message_id, reading in zip(turn.message_ids, turn.readings, strict=True)
+        }
+
+    def reading(self, message: Message) -> TurnReading:
+        return self.readings[message.id]
+
+    @cached_property
+    def agent_sentences(self) -> tuple[Message, ...]:
+        """Agent messages written as sentences: a keyword list earns nothing anywhere."""
+        return tuple(m for m in self.agent if not self.reading(m).keyword_list)
+
+    @cached_property
+    def keyword_lists(self) -> tuple[Message, ...]:
+        return tuple(m for m in self.agent if self.reading(m).keyword_list)
+
+    @cached_property
+    def final_state(self) -> CustomerState | None:
+        return self.turns[-1].state if self.turns else None
+
+    @cached_property
+    def resolved(self) -> bool:
+        """Whether the customer confirmed the fix (the state machine, not the session row)."""
+        return bool(self.final_state and self.final_state.resolved)
+
+    @cached_property
+    def releases(self) -> list[tuple[str, Message, str]]:
+        """(fact key, the agent message that asked, the words it asked with), in order: only
+        facts the customer actually gave in answer."""
+        by_id = {m.id: m for m in self.agent}
+        found = []
+        for turn in self.turns:
+            for key, _answer in turn.reaction.released:
+                for message_id, reading in zip(turn.message_ids, turn.readings, strict=True):
+                    asked = next((a for a in reading.asked if a.key == key), None)
+                    if asked is not None:
+                        found.append((key, by_id[message_id], asked.quote))
+                        break
+        return found
+
+    @cached_property
+    def wrong_fixes(self) -> list[tuple[Message, WrongFix]]:
+        return [
+            (message, wrong)
+            for message in self.agent
+            for wrong in self.reading(message).wrong_fixes
+        ]
+
     @cached_property
     def forbidden_hits(self) -> list[tuple[str, Evidence]]:
-        """Every (phrase, evidence) where an agent message uses a forbidden phrase."""
-        hits = []
-        for phrase in self.forbidden_phrases:
-            pattern = phrase_pattern(phrase)
-            for message in self.agent:
-                found = message.find(pattern)
-                if found:
-                    hits.append((phrase, found))
-        return hits
+        """Every (phrase, evidence) where an agent message says a forbidden phrase: said, not
+        negated ("it's not your fault") and not quoted as what not to say."""
+        return [
+            (hit.phrase, message.evidence(hit.quote))
+            for message in self.agent
+            for hit in self.reading(message).forbidden
+        ]
 
 
 class Evaluator(abc.ABC):

@@ -121,9 +121,16 @@ class ClarityEvaluator(Evaluator):
         target, jargon_factor, longest = LEVELS.get(
             transcript.technical_level, LEVELS["intermediate"]
         )
+        if not transcript.agent_sentences:
+            return CriterionResult(
+                0,
+                "Every reply was a list of keywords rather than sentences.",
+                [transcript.agent[0].evidence()],
+                "Write to the customer in full sentences: a list of keywords explains nothing.",
+            )
         text = " ".join(
             m.content.strip() + ("" if m.content.strip()[-1:] in ".!?" else ".")
-            for m in transcript.agent
+            for m in transcript.agent_sentences
             if m.content.strip()
         )
         reading_ease = textstat.flesch_reading_ease(text) if text else 0.0
@@ -132,7 +139,7 @@ class ClarityEvaluator(Evaluator):
         if reading_ease < target:
             score -= min(40.0, target - reading_ease)
             hardest = min(
-                (m for m in transcript.agent if m.words),
+                (m for m in transcript.agent_sentences if m.words),
                 key=lambda m: textstat.flesch_reading_ease(m.content),
                 default=None,
             )
@@ -147,12 +154,21 @@ class ClarityEvaluator(Evaluator):
             problems.append("unexplained jargon " + quote_list([t for t, _ in jargon]))
 
         long_sentences = [
-            (m, s) for m in transcript.agent for s in m.sentences if len(s.split()) > longest
+            (m, s)
+            for m in transcript.agent_sentences
+            for s in m.sentences
+            if len(s.split()) > longest
         ]
         if long_sentences:
             score -= min(24.0, 8 * len(long_sentences))
             evidence.extend(m.evidence(snippet(s, 80)) for m, s in long_sentences[:2])
             problems.append(f"{len(long_sentences)} sentence(s) longer than {longest} words")
+
+        lists = transcript.keyword_lists
+        if lists:
+            score -= min(75.0, 25 * len(lists))
+            evidence.extend(m.evidence() for m in lists[:2])
+            problems.append(f"{len(lists)} message(s) were lists of keywords, not sentences")
 
         level = transcript.technical_level
         if problems:
@@ -164,7 +180,12 @@ class ClarityEvaluator(Evaluator):
             )
         tip = ""
         if score < 80:
-            if jargon:
+            if lists:
+                tip = (
+                    "Write whole sentences: a list of keywords leaves the customer guessing "
+                    "what you are asking or telling them to do."
+                )
+            elif jargon:
                 _term, found = jargon[0]
                 tip = (
                     f"“{found.quote}” is jargon to a {level} customer; say what it means in "

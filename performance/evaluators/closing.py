@@ -52,7 +52,7 @@ class ClosingEvaluator(Evaluator):
     def evaluate(self, transcript: Transcript) -> CriterionResult:
         if not transcript.agent:
             return CriterionResult(0, "The agent never replied.")
-        last = transcript.agent[-2:]
+        last = [m for m in transcript.agent[-2:] if m in transcript.agent_sentences]
         evidence, parts = [], []
         score = 0
         for pattern, points, label in (
@@ -73,8 +73,8 @@ class ClosingEvaluator(Evaluator):
         if score < 80:
             final = transcript.agent[-1].content.strip()
             tip = (
-                f"Your last reply was “{final[:60]}”; close with “Is there anything else I can "
-                "help with? Thanks for reaching out — have a great day.”"
+                f"Your last reply was “{final[:60]}”. Before you finish, check whether the "
+                "customer needs anything else, confirm what was fixed and thank them."
             )
         if not evidence:
             evidence.append(transcript.agent[-1].evidence())

@@ -21,6 +21,13 @@ class EfficiencyEvaluator(Evaluator):
         agent = transcript.agent
         if not agent:
             return CriterionResult(0, "The agent never replied.")
+        if not transcript.agent_sentences:
+            return CriterionResult(
+                0,
+                "Every reply was a list of keywords: nothing moved the conversation on.",
+                [agent[0].evidence()],
+                "Write to the customer in full sentences.",
+            )
         # Greeting, one question per fact, one reply per fix, and a close.
         expected = 2 + len(transcript.facts) + len(transcript.required_entries)
         allowed = expected + SPARE_TURNS

@@ -1,92 +1,81 @@
-"""Empathy: the customer's frustration is acknowledged early and whenever they are upset.
+"""Empathy: the agent acknowledged what the customer said they felt, early and when it counted.
 
 Upset is measured with VADER on the customer's messages (the opening complaint always counts);
-acknowledgement is an apology or an "I understand"-style phrase in the agent's next reply.
+an acknowledgement is the reader's `empathy` or `apology` act in the agent's next reply, in
+sentences (a keyword list acknowledges nothing), not negated ("I don't understand"). One that
+takes up the customer's own words or names their feeling counts fully; a stock phrase, half.
 """
 
-from performance.evaluators.base import (
-    EMPATHY_RE,
-    CriterionResult,
-    Evaluator,
-    Transcript,
-    any_pattern,
-    snippet,
-)
+from performance.evaluators.base import CriterionResult, Evaluator, Message, Transcript, snippet
 from performance.registry import register
+from sessions_app.reading.lexicon import STOP_WORDS, tokenize
+from sessions_app.reading.turn import APOLOGY, BLAME, EMPATHY
 
 UPSET_COMPOUND = -0.3
-
-DISMISSIVE_RE = any_pattern(
-    [
-        r"\bcalm down\b",
-        r"\brelax\b",
-        r"\bchill\b",
-        r"\bwhatever\b",
-        r"\bnot my (?:problem|fault|job)\b",
-        r"\bas i (?:already )?(?:said|told you|explained)\b",
-        r"\blike i (?:said|told you)\b",
-        r"\bi already told you\b",
-        r"\bobviously\b",
-        r"\b(?:it'?s|this is) not a big deal\b",
-        r"\bno need to (?:get|be) (?:upset|angry|rude)\b",
-        r"\byou need to be patient\b",
-    ]
-)
 
 
 @register("empathy")
 class EmpathyEvaluator(Evaluator):
     label = "Empathy"
-    generic_tip = "Acknowledge how the customer feels before moving to the fix."
+    generic_tip = "Acknowledge how the customer feels, in your own words, before moving to the fix."
 
     def evaluate(self, transcript: Transcript) -> CriterionResult:
         if not transcript.agent:
             return CriterionResult(0, "The agent never replied.")
-        empathetic = [m for m in transcript.agent if EMPATHY_RE.search(m.content)]
+
+        def acknowledgement(message: Message) -> str | None:
+            reading = transcript.reading(message)
+            if reading.keyword_list:
+                return None
+            quotes = reading.quotes(EMPATHY) or reading.quotes(APOLOGY)
+            return quotes[0] if quotes else None
+
+        acknowledging = [m for m in transcript.agent if acknowledgement(m)]
         needs = [
             m
             for m in transcript.customer
             if m.role_index == 0 or m.sentiment["compound"] <= UPSET_COMPOUND
         ]
-        unacknowledged = []
+        answered, missed, specific = [], [], []
         for upset in needs:
             reply = transcript.agent_reply_after(upset)
-            if reply is not None and not EMPATHY_RE.search(reply.content):
-                unacknowledged.append((upset, reply))
-        answered = [m for m in needs if transcript.agent_reply_after(m) is not None]
-        dismissive = [(m, m.find(DISMISSIVE_RE)) for m in transcript.agent]
-        dismissive = [(m, found) for m, found in dismissive if found]
+            if reply is None:
+                continue
+            quote = acknowledgement(reply)
+            if quote is None:
+                missed.append((upset, reply))
+                continue
+            answered.append(reply)
+            if _takes_up(quote, upset.content):
+                specific.append(reply)
+        dismissive = [
+            (m, transcript.reading(m).quotes(BLAME)[0])
+            for m in transcript.agent
+            if transcript.reading(m).has(BLAME)
+        ]
 
-        evidence = [m.find(EMPATHY_RE) for m in empathetic[:4]]
-        evidence += [found for _, found in dismissive[:3]]
-        score = 0
-        if empathetic:
+        evidence = [m.evidence(acknowledgement(m)) for m in acknowledging[:4]]
+        evidence += [m.evidence(quote) for m, quote in dismissive[:3]]
+        score = 10
+        if acknowledging:
             score = 40
-            if answered:
-                score += round(35 * (len(answered) - len(unacknowledged)) / len(answered))
-            else:
-                score += 35
-            if empathetic[0].role_index <= 1:
+            total = len(answered) + len(missed)
+            share = (len(answered) + len(specific)) / (2 * total) if total else 1.0
+            score += round(35 * share)
+            if acknowledging[0].role_index <= 1:
                 score += 15
-            distinct = {EMPATHY_RE.search(m.content).group(0).lower() for m in empathetic}
-            if len(empathetic) >= 2 or len(distinct) >= 2:
+            if specific:
                 score += 10
-        else:
-            score = 10
         score -= min(50, 25 * len(dismissive))
 
-        if empathetic and not dismissive:
+        if acknowledging and not dismissive:
             rationale = (
-                f"Acknowledged the customer's feelings in {len(empathetic)} of "
+                f"Acknowledged the customer's feelings in {len(acknowledging)} of "
                 f"{len(transcript.agent)} replies"
-                + (
-                    f"; {len(unacknowledged)} upset message(s) went unacknowledged."
-                    if unacknowledged
-                    else "."
-                )
+                + (f"; {len(missed)} upset message(s) went unacknowledged." if missed else ".")
             )
-        elif empathetic:
-            rationale = "Some acknowledgement, but also dismissive words towards the customer."
+        elif acknowledging:
+            rationale = "Some acknowledgement, but also blaming or dismissive words."
         elif dismissive:
             rationale = "No acknowledgement of the customer's feelings, and dismissive words."
         else:
@@ -95,23 +84,37 @@ class EmpathyEvaluator(Evaluator):
         tip = ""
         if score < 80:
             if dismissive:
-                _message, found = dismissive[0]
                 tip = (
-                    f"“{found.quote}” dismisses the customer's feelings; say “I understand how "
-                    "frustrating this is” instead."
+                    f"“{dismissive[0][1]}” dismisses or blames the customer. Name what they are "
+                    "going through instead, then move to the fix together."
                 )
-            elif unacknowledged:
-                upset, reply = unacknowledged[0]
+            elif missed:
+                upset, reply = missed[0]
                 tip = (
                     f"When the customer wrote “{snippet(upset.content, 60)}”, your reply "
-                    f"“{snippet(reply.content, 50)}” went straight to business; start with "
-                    "“I'm sorry about this — I understand how frustrating it is.”"
+                    f"“{snippet(reply.content, 50)}” went straight to business. Acknowledge the "
+                    "feeling they expressed, in your own words, before the next question."
+                )
+            elif not specific:
+                tip = (
+                    "Your acknowledgements were stock phrases. Refer to what the customer "
+                    "actually said (the missed deadline, the double charge) so they feel heard."
                 )
             else:
-                tip = (
-                    "Your first apology came late; acknowledge the problem in your first reply: "
-                    "“I'm sorry you're dealing with this.”"
-                )
-        if not evidence and transcript.agent:
+                tip = "Acknowledge the problem in your first reply, before any questions."
+        if not evidence:
             evidence = [transcript.agent[0].evidence()]
         return CriterionResult(score, rationale, evidence, tip)
+
+
+def _content(text: str) -> set[str]:
+    return {t.lemma for t in tokenize(text) if t.lemma not in STOP_WORDS and len(t.lemma) > 2}
+
+
+_FEELINGS = {"frustrate", "worry", "stress", "upset", "annoy", "scary", "awful", "terrible"}
+
+
+def _takes_up(quote: str, customer_text: str) -> bool:
+    """Whether an acknowledgement refers to what the customer said or names a feeling."""
+    words = _content(quote)
+    return bool(words & _content(customer_text)) or bool(words & _FEELINGS)

@@ -40,6 +40,13 @@ class GreetingEvaluator(Evaluator):
         if not transcript.agent:
             return CriterionResult(0, "The agent never replied.")
         first = transcript.agent[0]
+        if transcript.reading(first).keyword_list:
+            return CriterionResult(
+                0,
+                "The first reply was a list of keywords, not a greeting.",
+                [first.evidence()],
+                "Open with a real sentence: greet the customer by name and offer to help.",
+            )
         evidence = []
         score = 0
         parts = []
@@ -49,12 +56,12 @@ class GreetingEvaluator(Evaluator):
             evidence.append(hello)
             parts.append("greeted the customer")
         else:
-            later = first_match(transcript.agent[1:3], HELLO_RE)
+            later = first_match(transcript.agent_sentences[1:3], HELLO_RE)
             if later:
                 score += 25
                 evidence.append(later)
                 parts.append("greeted the customer only after the first reply")
-        offer = first_match(transcript.agent[:2], OFFER_RE)
+        offer = first_match(transcript.agent_sentences[:2], OFFER_RE)
         if offer:
             score += 25
             evidence.append(offer)
@@ -81,11 +88,9 @@ class GreetingEvaluator(Evaluator):
                 missing.append("the customer's name")
             if not offer:
                 missing.append("an offer to help")
-            name = transcript.customer_name.split()[0] if transcript.customer_name else "there"
             tip = (
-                f"Your first reply {opening} lacked {', '.join(missing) or 'warmth'}; "
-                f"open with something like “Hi {name}, thanks for reaching out — I'm here to "
-                "help.”"
+                f"Your first reply {opening} lacked {', '.join(missing) or 'warmth'}. Open by "
+                "greeting the customer by name and saying that you will help."
             )
         return CriterionResult(score, rationale, evidence or [first.evidence()], tip)
 
@@ -95,7 +100,7 @@ class GreetingEvaluator(Evaluator):
         if not name:
             return None
         candidates = [name, *name.split()]
-        for message in transcript.agent[:2]:
+        for message in transcript.agent_sentences[:2]:
             for candidate in candidates:
                 if len(candidate) < 2:
                     continue

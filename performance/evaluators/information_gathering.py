@@ -1,18 +1,14 @@
-"""Information gathering: the agent asked for each hidden fact, and asked early.
+"""Information gathering: the customer gave each hidden fact in answer to the agent's question,
+and early.
 
-A fact counts as asked for when an agent message contains one of its `asked_by` words, the same
-rule that makes the simulated customer reveal it.
+A fact counts only when the customer actually released it (the state machine's decision on the
+agent's question), so a statement that mentions a topic, a keyword list or a question asked in
+passing earns nothing.
 """
 
-from performance.evaluators.base import (
-    CriterionResult,
-    Evaluator,
-    Transcript,
-    humanise,
-    quote_list,
-    word_pattern,
-)
+from performance.evaluators.base import CriterionResult, Evaluator, Transcript, humanise
 from performance.registry import register
+from sessions_app.reading.turn import QUESTION
 
 #: Replies within which asking counts as prompt; each later reply costs points.
 PROMPT_REPLIES = 2
@@ -23,7 +19,7 @@ LATE_FLOOR = 50
 @register("information_gathering")
 class InformationGatheringEvaluator(Evaluator):
     label = "Information gathering"
-    generic_tip = "Ask about the device state and symptoms in your first reply."
+    generic_tip = "Ask what the customer sees and what they have tried before suggesting a fix."
 
     def evaluate(self, transcript: Transcript) -> CriterionResult:
         if not transcript.agent:
@@ -31,52 +27,47 @@ class InformationGatheringEvaluator(Evaluator):
         if not transcript.facts:
             return self._questions_only(transcript)
 
+        released = {key: (message, quote) for key, message, quote in transcript.releases}
         evidence, scores, late, missing = [], [], [], []
         for fact in transcript.facts:
-            words = [w for w in fact.get("asked_by") or [] if str(w).strip()]
-            found = None
-            for message in transcript.agent:
-                for word in words:
-                    match = message.find(word_pattern(word))
-                    if match:
-                        found = (message, match)
-                        break
-                if found:
-                    break
+            found = released.get(fact.get("key"))
             if found is None:
                 scores.append(0)
                 missing.append(fact)
                 continue
-            message, match = found
-            evidence.append(match)
+            message, quote = found
+            evidence.append(message.evidence(quote))
             reply_number = message.role_index + 1
             if reply_number <= PROMPT_REPLIES:
                 scores.append(100)
             else:
                 scores.append(max(LATE_FLOOR, 100 - LATE_PENALTY * (reply_number - PROMPT_REPLIES)))
-                late.append((fact, message, match))
+                late.append((fact, message))
         score = round(sum(scores) / len(scores))
-        asked = len(transcript.facts) - len(missing)
-        rationale = f"Asked for {asked} of {len(transcript.facts)} key fact(s)"
+        learned = len(transcript.facts) - len(missing)
+        rationale = (
+            f"The customer told you {learned} of {len(transcript.facts)} key fact(s) "
+            "in answer to your questions"
+        )
         if late:
             rationale += f", {len(late)} of them late"
         rationale += "."
+        if transcript.keyword_lists:
+            rationale += f" {len(transcript.keyword_lists)} keyword-list message(s) asked nothing."
 
         tip = ""
         if score < 80:
             if missing:
-                fact = missing[0]
-                hint = quote_list(fact.get("asked_by") or [], 2)
+                topic = humanise(missing[0].get("key", "details"))
                 tip = (
-                    f"You never asked about “{humanise(fact.get('key', 'details'))}”; the "
-                    f"customer only shares it when asked (e.g. mention {hint}), so ask in your "
-                    "first reply."
+                    f"You never found out the {topic}. The customer only shares what they are "
+                    "asked: ask about it in a full question before you suggest a fix."
                 )
             elif late:
-                fact, message, _ = late[0]
+                fact, message = late[0]
                 tip = (
-                    f"You asked about “{humanise(fact.get('key', 'details'))}” only after "
-                    f"{message.index} messages; ask for it in your first reply."
+                    f"You learned the {humanise(fact.get('key', 'details'))} only in your reply "
+                    f"#{message.role_index + 1}; ask your diagnostic questions in your first reply."
                 )
         if not evidence:
             evidence = [transcript.agent[0].evidence()]
@@ -85,7 +76,7 @@ class InformationGatheringEvaluator(Evaluator):
     @staticmethod
     def _questions_only(transcript: Transcript) -> CriterionResult:
         """No hidden facts: reward asking a clarifying question early."""
-        questions = [m for m in transcript.agent if "?" in m.content]
+        questions = [m for m in transcript.agent_sentences if transcript.reading(m).has(QUESTION)]
         if not questions:
             return CriterionResult(
                 40,
@@ -94,8 +85,7 @@ class InformationGatheringEvaluator(Evaluator):
                 "Ask at least one clarifying question before proposing a fix.",
             )
         first = questions[0]
-        question = next(s for s in first.sentences if "?" in s) if first.sentences else ""
-        evidence = [first.evidence(question if question in first.content else None)]
+        evidence = [first.evidence(transcript.reading(first).quotes(QUESTION)[0])]
         if first.role_index < PROMPT_REPLIES:
             return CriterionResult(100, "Asked clarifying questions early.", evidence)
         return CriterionResult(

@@ -1,6 +1,8 @@
-"""Professionalism: no forbidden phrases, no shouting, no blaming the customer, a civil tone.
+"""Professionalism: no forbidden phrases, no shouting, no blaming the customer, a civil tone,
+no advice made up on the spot.
 
-Tone uses VADER on the agent's words with apologies removed (an apology is not rudeness).
+Forbidden phrases and blame come from the reading, so "it's not your fault" is reassurance,
+not blame. Tone uses VADER on the agent's words with apologies removed.
 """
 
 import re
@@ -10,31 +12,13 @@ from performance.evaluators.base import (
     Evaluator,
     Message,
     Transcript,
-    any_pattern,
     snippet,
 )
 from performance.registry import register
+from sessions_app.reading.turn import BLAME, UNKNOWN_ADVICE
 
 HOSTILE_TONE = -0.5
 
-BLAME_RE = any_pattern(
-    [
-        r"\byour (?:own )?fault\b",
-        r"\byou should(?:'ve| have) (?:known|read|checked|done)\b",
-        r"\byou (?:did|are doing|do) (?:it|this|that) wrong\b",
-        r"\byou (?:didn'?t|did not|never) (?:read|listen|follow)\b",
-        r"\buser error\b",
-        r"\b(?:that'?s|it'?s) on you\b",
-        r"\bnot (?:my|our) (?:problem|fault|job)\b",
-        r"\byou broke\b",
-        r"\bread the manual\b",
-        r"\bstupid\b",
-        r"\bidiot\w*\b",
-        r"\bshut up\b",
-        r"\bcalm down\b",
-        r"\bhow many times\b",
-    ]
-)
 _CAPS_RUN_RE = re.compile(r"\b[A-Z]{2,}(?:[\s,!?.]+[A-Z]{2,}\b){2,}")
 _EXCLAIM_RE = re.compile(r"!{2,}")
 
@@ -65,8 +49,15 @@ class ProfessionalismEvaluator(Evaluator):
             return CriterionResult(0, "The agent never replied.")
         forbidden = transcript.forbidden_hits
         shouted = [(m, q) for m in transcript.agent if (q := shouting(m))]
-        blamed = [(m, found) for m in transcript.agent if (found := m.find(BLAME_RE))]
+        blamed = [
+            (m, m.evidence(transcript.reading(m).quotes(BLAME)[0]))
+            for m in transcript.agent
+            if transcript.reading(m).has(BLAME)
+        ]
         hostile = [m for m in transcript.agent if m.tone <= HOSTILE_TONE]
+        unsupported = [
+            (m, item) for m, item in transcript.wrong_fixes if item.reason == UNKNOWN_ADVICE
+        ]
 
         distinct_phrases = {phrase.lower() for phrase, _ in forbidden}
         score = 100
@@ -74,11 +65,16 @@ class ProfessionalismEvaluator(Evaluator):
         score -= min(40, 20 * len(shouted))
         score -= min(40, 20 * len(blamed))
         score -= min(30, 10 * len(hostile))
+        score -= min(30, 15 * len(unsupported))
+        # A keyword list is not professional communication, however polite its words.
+        lists = transcript.keyword_lists
+        score -= 100 if len(lists) == len(transcript.agent) else min(60, 20 * len(lists))
 
         evidence = [found for _, found in forbidden[:3]]
         evidence += [m.evidence(q) for m, q in shouted[:3]]
         evidence += [found for _, found in blamed[:3]]
         evidence += [m.evidence() for m in hostile[:2]]
+        evidence += [m.evidence(item.quote) for m, item in unsupported[:2]]
 
         problems = []
         if forbidden:
@@ -91,6 +87,12 @@ class ProfessionalismEvaluator(Evaluator):
             problems.append(f"blamed or belittled the customer {len(blamed)} time(s)")
         if hostile:
             problems.append(f"took a hostile tone in {len(hostile)} message(s)")
+        if lists:
+            problems.append(f"wrote {len(lists)} message(s) as lists of keywords")
+        if unsupported:
+            problems.append(
+                f"gave {len(unsupported)} piece(s) of advice the knowledge base does not support"
+            )
         if problems:
             rationale = "The agent " + "; ".join(problems) + "."
         else:
@@ -101,13 +103,18 @@ class ProfessionalismEvaluator(Evaluator):
             if forbidden:
                 _phrase, found = forbidden[0]
                 tip = (
-                    f"You wrote “{found.quote}”, which this scenario forbids; acknowledge the "
-                    "feeling instead: “I understand this is frustrating — let's fix it together.”"
+                    f"You wrote “{found.quote}”, which this scenario forbids. Acknowledge the "
+                    "customer's feeling and move to what you can do together."
                 )
             elif blamed:
                 tip = (
-                    f"“{blamed[0][1].quote}” puts the blame on the customer; describe the next "
-                    "step instead: “Let's try this together.”"
+                    f"“{blamed[0][1].quote}” puts the blame on the customer. Describe the cause "
+                    "neutrally and the next step you will take together."
+                )
+            elif unsupported:
+                tip = (
+                    f"“{snippet(unsupported[0][1].quote, 60)}” is not in the knowledge base: "
+                    "guessing costs the customer time and trust. Check the articles first."
                 )
             elif shouted:
                 tip = (

@@ -1,127 +1,121 @@
-"""Resolution: the required knowledge-base entries were delivered and the customer confirmed.
+"""Resolution: the customer confirmed that the fix the agent gave worked.
 
-Delivery is judged by the entries' key phrases, fuzzy-matched (RapidFuzz) against the agent's
-messages so that a typo or a plural still counts. The outcome caps the score: an escalated
-session cannot earn full marks however much was said.
+The fix is judged as the customer judged it live (`sessions_app.reading` + the customer's
+state machine): every required knowledge-base entry told in sentences, its numbers right. A
+wrong or missing fix earns at most `UNRESOLVED_CAP`, however many key words were typed.
 """
 
-import re
-
-from rapidfuzz import fuzz
-
-from performance.evaluators.base import (
-    CriterionResult,
-    Evaluator,
-    Transcript,
-    fuzzy_find,
-    quote_list,
-    snippet,
-)
+from performance.evaluators.base import CriterionResult, Evaluator, Transcript, snippet
 from performance.registry import register
+from sessions_app.reading import model_for
+from sessions_app.reading.turn import WRONG_NUMBER
 
-DELIVERY_POINTS = 70
-OUTCOME_POINTS = 30
-ESCALATED_CAP = 60
-CONFIRM_SIMILARITY = 80
-_BODY_WORD_RE = re.compile(r"[A-Za-z]{5,}")
-
-
-def entry_phrases(entry: dict) -> list[str]:
-    """The phrases that prove an entry was delivered: its key phrases, or else the longest
-    words of its body (an author may leave key_phrases out)."""
-    phrases = [str(p) for p in entry.get("key_phrases") or [] if str(p).strip()]
-    if phrases:
-        return phrases
-    words = sorted(
-        set(_BODY_WORD_RE.findall(entry.get("body", "").lower())), key=lambda w: (-len(w), w)
-    )
-    return words[:4]
+RESOLVED_SCORE = 100
+UNRESOLVED_CAP = 40
+WRONG_FIX_PENALTY = 10
+RESOLVED_FLOOR = 60
 
 
 @register("resolution")
 class ResolutionEvaluator(Evaluator):
     label = "Resolution"
-    generic_tip = "Deliver every step of the fix from the knowledge base and confirm it worked."
+    generic_tip = (
+        "Find the cause first, then give every step of the knowledge-base fix in plain "
+        "sentences, with its exact figures, and check that it worked."
+    )
 
     def evaluate(self, transcript: Transcript) -> CriterionResult:
         if not transcript.agent:
             return CriterionResult(0, "The agent never replied.")
-        evidence, coverages, gaps = [], [], []
-        for entry in transcript.required_entries:
-            phrases = entry_phrases(entry)
-            matched, missing = 0, []
-            for phrase in phrases:
-                hit = None
-                for message in transcript.agent:
-                    quote = fuzzy_find(phrase, message)
-                    if quote:
-                        hit = message.evidence(quote)
-                        break
-                if hit:
-                    matched += 1
-                    evidence.append(hit)
-                else:
-                    missing.append(phrase)
-            if not phrases:
-                coverage = 1.0
-            elif entry.get("key_phrases"):
-                coverage = matched / len(phrases)
-            else:
-                coverage = min(1.0, 2 * matched / len(phrases))
-            coverages.append(coverage)
-            if coverage < 1:
-                gaps.append((entry, missing))
-        coverage = sum(coverages) / len(coverages) if coverages else 1.0
+        model = model_for(transcript.scenario)
+        state = transcript.final_state
+        heard = state.heard if state else {}
+        required = [model.entry(entry_id) for entry_id in model.required]
+        required = [entry for entry in required if entry is not None]
+        phrases = sum(len(entry.phrases) for entry in required)
+        told = sum(
+            1
+            for entry in required
+            for phrase in entry.phrases
+            if phrase.text in heard.get(entry.id, [])
+        )
+        evidence = []
+        for message in transcript.agent_sentences:
+            for step in transcript.reading(message).fixes:
+                if step.entry_id in model.required:
+                    evidence.append(message.evidence(step.quote.split(" … ")[0]))
+        wrong = transcript.wrong_fixes
+        evidence += [message.evidence(item.quote) for message, item in wrong[:3]]
 
-        confirm = self._confirmation(transcript)
-        if confirm:
-            evidence.append(confirm)
-        outcome = transcript.outcome
-        delivered = DELIVERY_POINTS * coverage
-        if outcome == "resolved":
-            score = delivered + OUTCOME_POINTS
-            outcome_text = "the customer confirmed it is fixed"
-        elif outcome == "escalated":
-            score = min(ESCALATED_CAP, delivered * ESCALATED_CAP / DELIVERY_POINTS)
-            outcome_text = "the customer escalated"
+        if transcript.resolved:
+            score = max(RESOLVED_FLOOR, RESOLVED_SCORE - WRONG_FIX_PENALTY * len(wrong))
+            confirm = self._confirmation(transcript)
+            if confirm is not None:
+                evidence.append(confirm)
+            rationale = "The customer confirmed the fix worked"
+            rationale += f" after {len(wrong)} wrong attempt(s)." if wrong else "."
         else:
-            score = delivered + (OUTCOME_POINTS / 2 if confirm else 0)
-            outcome_text = "the session ended without a confirmed fix"
-
-        total = len(transcript.required_entries)
-        done = sum(1 for c in coverages if c >= 1)
-        if total:
-            rationale = f"Delivered {done} of {total} required fix(es); {outcome_text}."
-        else:
-            rationale = f"No specific fix was required; {outcome_text}."
+            coverage = told / phrases if phrases else 0.0
+            score = max(0, round(UNRESOLVED_CAP * coverage) - WRONG_FIX_PENALTY * len(wrong))
+            done = sum(1 for entry in required if entry.id in (state.delivered if state else []))
+            rationale = (
+                f"No confirmed fix: {done} of {len(required)} required fix(es) fully given"
+                if required
+                else "No confirmed fix"
+            )
+            if wrong:
+                rationale += f", and {len(wrong)} piece(s) of advice that could not work"
+            rationale += "."
+            if transcript.outcome == "escalated":
+                rationale += " The customer escalated."
 
         tip = ""
         if score < 80:
-            if gaps:
-                entry, missing = gaps[0]
-                tip = (
-                    f"You never fully covered “{entry.get('title', entry.get('id'))}”"
-                    + (f" (missing {quote_list(missing)})" if missing else "")
-                    + "; walk the customer through those steps in plain words."
-                )
-            elif outcome == "escalated":
-                last = transcript.customer[-1].content if transcript.customer else ""
-                tip = (
-                    f"The customer escalated (“{snippet(last, 60)}”) before the fix landed; "
-                    "give the fix earlier, while they still have patience."
-                )
-            else:
-                tip = "After giving the fix, ask the customer to try it and confirm it worked."
+            tip = self._tip(transcript, required, heard, wrong)
         if not evidence:
             evidence = [transcript.agent[-1].evidence()]
         return CriterionResult(score, rationale, evidence, tip)
 
     @staticmethod
+    def _tip(transcript, required, heard, wrong) -> str:
+        numbered = [item for _message, item in wrong if item.reason == WRONG_NUMBER]
+        if numbered:
+            entry = model_for(transcript.scenario).entry(numbered[0].entry_id)
+            title = entry.title if entry else "the article"
+            return (
+                f"“{numbered[0].quote}” does not match “{title}” in the knowledge base, so the fix "
+                "could not work. Read the article's figures back exactly when you give a fix."
+            )
+        if wrong:
+            return (
+                f"“{snippet(wrong[0][1].quote, 60)}” is advice the knowledge base does not "
+                "support, so the customer tried it in vain. Find the cause first, then give "
+                "the article's fix."
+            )
+        missing = [entry for entry in required if len(heard.get(entry.id, [])) < len(entry.phrases)]
+        if missing:
+            entry = missing[0]
+            started = " only part of" if heard.get(entry.id) else ""
+            return (
+                f"You gave{started} the fix in “{entry.title}”. Walk the customer through "
+                "every step of the article in full sentences, then check that it worked."
+            )
+        if transcript.outcome == "escalated":
+            last = transcript.customer[-1].content if transcript.customer else ""
+            return (
+                f"The customer escalated (“{snippet(last, 60)}”) before the fix landed; "
+                "give the fix earlier, while they still have patience."
+            )
+        return "Give the fix as a clear instruction and check with the customer that it worked."
+
+    @staticmethod
     def _confirmation(transcript: Transcript):
-        expected = str(transcript.resolution.get("confirm") or "").strip().lower()
-        if not expected:
-            return None
-        for message in reversed(transcript.customer):
-            if fuzz.token_set_ratio(expected, message.lower) >= CONFIRM_SIMILARITY:
-                return message.evidence()
+        for turn in transcript.turns:
+            if turn.reaction.outcome == "resolved":
+                last = turn.message_ids[-1]
+                index = next(m.index for m in transcript.agent if m.id == last)
+                reply = next(
+                    (m for m in transcript.messages[index + 1 :] if m.role == "customer"), None
+                )
+                return reply.evidence() if reply else None
         return None

@@ -111,7 +111,7 @@ class CustomerState:
         """The state stored by this version, or None for an older or foreign document."""
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
             return None
-        known = {name for name in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         return cls(**{key: value for key, value in data.items() if key in known})
 
     def as_dict(self) -> dict:

@@ -28,7 +28,6 @@ import ssl
 import threading
 import weakref
 
-import httpx
 import openai
 from django.conf import settings
 
@@ -398,6 +397,42 @@ def _is_transient(exc: Exception) -> bool:
     return isinstance(exc, (openai.APIConnectionError, _StreamCut))
 
 
+# The optional parts of a request as the server (base URL, model) last took them, so that a
+# server's refusals cost an extra round trip once per process, not on every reply. The first
+# try sends `max_completion_tokens`, because OpenAI's reasoning models refuse `max_tokens`;
+# they refuse a temperature of ours too, which is then dropped.
+_FIRST_SHAPE = {"tokens": "max_completion_tokens", "temperature": True, "usage": True}
+_request_shapes: dict[tuple[str | None, str], dict] = {}
+
+
+def _request_options(shape: dict, max_tokens: int) -> dict:
+    options: dict = {shape["tokens"]: max_tokens}
+    if shape["temperature"]:
+        options["temperature"] = 0.7
+    if shape["usage"]:
+        options["stream_options"] = {"include_usage": True}
+    return options
+
+
+def _without_rejected(shape: dict, exc: openai.APIStatusError, *, tokens_switched: bool):
+    """`shape` without what the server's 400 (or 422) names, or None when it names none of it.
+
+    Servers name the parameter they refuse (OpenAI, vLLM, Azure, FastAPI-style validation); an
+    error that merely mentions one (a context overflow quoting `max_tokens`) costs one more try,
+    not a loop: the token parameter switches once a reply, the others can only be dropped.
+    """
+    said = str(exc)
+    fallback = dict(shape)
+    if not tokens_switched and shape["tokens"] in said:
+        other = {"max_tokens": "max_completion_tokens"}.get(shape["tokens"], "max_tokens")
+        fallback["tokens"] = other
+    if shape["temperature"] and "temperature" in said:
+        fallback["temperature"] = False
+    if shape["usage"] and "stream_options" in said:
+        fallback["usage"] = False
+    return fallback if fallback != shape else None
+
+
 class OpenAICompatEngine(CustomerEngine):
     name = "openai"
 
@@ -439,28 +474,35 @@ class OpenAICompatEngine(CustomerEngine):
         async def produce(reply: CustomerReply):
             marker = MarkerFilter()
             usage_tokens = None
+            completion_tokens = None
             attempt = 0
-            with_usage = True
+            shape_key = (settings.OPENAI_BASE_URL, settings.OPENAI_MODEL)
+            shape = _request_shapes.get(shape_key, _FIRST_SHAPE)
+            tokens_switched = False
+            deadline_seconds = float(settings.OPENAI_REPLY_DEADLINE)
+            deadline = asyncio.get_running_loop().time() + deadline_seconds
             # Kept open for the next reply (keep-alive): not closed here.
             client = await _pooled_client()
             while True:
                 yielded = False
                 marker = MarkerFilter()
                 try:
-                    options = {"stream_options": {"include_usage": True}} if with_usage else {}
-                    stream = await client.chat.completions.create(
-                        model=settings.OPENAI_MODEL,
-                        # The messages go as they are, in `extra_body` (which wins over the
-                        # typed argument): they are plain strings, and the SDK's type-driven
-                        # walk over `messages` took ~1.5-8 ms a reply before the request left,
-                        # growing with the chat. The bytes sent are the same.
-                        messages=[],
-                        extra_body={"messages": messages},
-                        stream=True,
-                        max_tokens=max_tokens,
-                        temperature=0.7,
-                        **options,
-                    )
+                    # The deadline bounds each wait for the server, never a `yield`: a timeout
+                    # scope left open across one fires in whatever the caller awaits meanwhile
+                    # (the socket's send) and cancels the caller's task instead of raising here.
+                    async with asyncio.timeout_at(deadline):
+                        stream = await client.chat.completions.create(
+                            model=settings.OPENAI_MODEL,
+                            # The messages go as they are, in `extra_body` (which wins over the
+                            # typed argument): they are plain strings, and the SDK's type-driven
+                            # walk over `messages` took ~1.5-8 ms a reply before the request
+                            # left, growing with the chat. The bytes sent are the same.
+                            messages=[],
+                            extra_body={"messages": messages},
+                            stream=True,
+                            **_request_options(shape, max_tokens),
+                        )
+                    _request_shapes[shape_key] = shape
                     finished = False
                     try:
                         always_secret, unresolved_secret = shadow_turn()
@@ -469,9 +511,16 @@ class OpenAICompatEngine(CustomerEngine):
                         off_script = LeakGuard(secrets=always_secret, wording=_prompt_wording())
                         still_broken = LeakGuard(secrets=unresolved_secret)
                         guard = _Guards(off_script, still_broken)
-                        async for chunk in stream:
+                        chunks = aiter(stream)
+                        while True:
+                            async with asyncio.timeout_at(deadline):
+                                try:
+                                    chunk = await anext(chunks)
+                                except StopAsyncIteration:
+                                    break
                             if getattr(chunk, "usage", None) is not None:
                                 usage_tokens = chunk.usage.total_tokens
+                                completion_tokens = chunk.usage.completion_tokens
                             for choice in chunk.choices or []:
                                 if choice.finish_reason:
                                     finished = True
@@ -487,11 +536,21 @@ class OpenAICompatEngine(CustomerEngine):
                         await stream.close()
                     if not finished:
                         raise _StreamCut("the reply stream ended early")
+                    if shape["tokens"] != "max_tokens" and (completion_tokens or 0) > max_tokens:
+                        # It took `max_completion_tokens` without a word and ignored it (Ollama,
+                        # LM Studio, older llama.cpp): only `max_tokens` caps its next replies.
+                        logger.warning("Customer model ignored max_completion_tokens")
+                        _request_shapes[shape_key] = {**shape, "tokens": "max_tokens"}
                     break
-                except openai.BadRequestError as exc:
-                    # Some servers reject `stream_options`; ask once more without it.
-                    if with_usage and not yielded and "stream_options" in str(exc):
-                        with_usage = False
+                except TimeoutError as exc:
+                    detail = f"no whole reply within OPENAI_REPLY_DEADLINE ({deadline_seconds:g} s)"
+                    logger.warning("Customer model failed: %s", detail)
+                    raise EngineError(detail=detail) from exc
+                except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                    fallback = _without_rejected(shape, exc, tokens_switched=tokens_switched)
+                    if fallback is not None and not yielded:
+                        tokens_switched |= fallback["tokens"] != shape["tokens"]
+                        shape = fallback
                         continue
                     raise EngineError(detail=_short(exc)) from exc
                 except Exception as exc:
@@ -499,7 +558,11 @@ class OpenAICompatEngine(CustomerEngine):
                         logger.warning("Customer model failed: %s", _short(exc))
                         raise EngineError(detail=_short(exc)) from exc
                     attempt += 1
-                    await asyncio.sleep(min(2.0, 0.25 * 2**attempt))
+                    # Never past the deadline: the next request's scope then fails at once.
+                    pause = min(
+                        2.0, 0.25 * 2**attempt, deadline - asyncio.get_running_loop().time()
+                    )
+                    await asyncio.sleep(max(0.0, pause))
 
             tail = guard.feed(marker.finish()) + guard.finish()
             if tail:
@@ -566,8 +629,14 @@ class _Guards:
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     """One TLS context for every client: building it loads the CA bundle, ~17 ms of CPU that
-    each new client paid before its first token (`make bench`, LLM path)."""
-    return httpx.create_ssl_context()
+    each new client paid before its first token (`make bench`, LLM path).
+
+    The standard library's, not an HTTP package's: `make run` installs only requirements.txt,
+    which has no httpx (the SDK brings its own transport), and importing one here made every
+    scenario start a 500 once a key was set. It trusts the system's CA store, and
+    `SSL_CERT_FILE` / `SSL_CERT_DIR` when set.
+    """
+    return ssl.create_default_context()
 
 
 class _LoopClients:

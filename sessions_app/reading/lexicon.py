@@ -65,6 +65,7 @@ class Synonyms:
     #: content-lemma tuple -> groups, for phrases read without function words ("turn it off")
     content_phrases: dict[tuple[str, ...], frozenset[str]]
     longest: int
+    groups: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -93,6 +94,7 @@ def synonyms() -> Synonyms:
         full_phrases={key: frozenset(value) for key, value in full.items()},
         content_phrases={key: frozenset(value) for key, value in content.items()},
         longest=longest,
+        groups=frozenset(name for names in words.values() for name in names),
     )
 
 
@@ -140,6 +142,10 @@ def tokenize(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[Token
     _mark_phrases(lemmas, concepts, table.full_phrases, range(len(lemmas)), table.longest)
     content_positions = [i for i, lemma in enumerate(lemmas) if lemma not in STOP_WORDS]
     _mark_phrases(lemmas, concepts, table.content_phrases, content_positions, table.longest)
+    if "again" in lemmas:
+        # "connect it to Google again" is "reconnect", "install it again" "reinstall".
+        for found in concepts:
+            found |= {f"~re{group[1:]}" for group in found if f"~re{group[1:]}" in table.groups}
     return tuple(
         Token(word, lemmas[i], start, end, numbers[i], frozenset(concepts[i]))
         for i, (word, start, end) in enumerate(raw)

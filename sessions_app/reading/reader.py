@@ -169,9 +169,10 @@ def _read_uncached(model: ScenarioModel, text: str) -> TurnReading:
                 note(QUESTION, quote)
             if part.kind == INSTRUCTS and not _negated_start(part):
                 note(INSTRUCTION, quote)
-            if part.kind != ASKS:
-                if _has_phrase(part, EMPATHY_PHRASES, negatable=True) or _feeling(part):
-                    note(EMPATHY, quote)
+            if part.kind != ASKS and (
+                _has_phrase(part, EMPATHY_PHRASES, negatable=True) or _feeling(part)
+            ):
+                note(EMPATHY, quote)
             if any(t.lemma in APOLOGY_WORDS for t in part.tokens) and not _negated_before(
                 part, next(i for i, t in enumerate(part.tokens) if t.lemma in APOLOGY_WORDS)
             ):
@@ -236,9 +237,9 @@ def _find_the_question(parts: list[Part], model: ScenarioModel) -> None:
     ("roughly what day did it begin, …?"); failing that, the last part with content asks
     ("The light is blinking?", "And since when?")."""
     for part in parts:
-        if part.kind == TELLS and any(t.text.lower() in WH_WORDS for t in part.tokens[:3]):
-            if not _subordinate(part):
-                part.kind = ASKS
+        wh_near_start = any(t.text.lower() in WH_WORDS for t in part.tokens[:3])
+        if part.kind == TELLS and wh_near_start and not _subordinate(part):
+            part.kind = ASKS
     if not any(p.kind in (ASKS, SUGGESTS, OFFERS, INSTRUCTS) for p in parts):
         content = [p for p in parts if not _is_formula(p, model)]
         if content:
