@@ -29,6 +29,8 @@ class SessionFacts:
     difficulty: str
     estimated_minutes: int | None
     patience: int | None
+    #: the customer was hostile (an angry persona, or pushed to frustration) at some point
+    hostile: bool
     started_at: dt.datetime
     ended_at: dt.datetime | None
     practised_at: dt.datetime
@@ -88,6 +90,7 @@ def build_context(*, user, current_session=None, now: dt.datetime | None = None)
             snap_difficulty=KT("scenario_snapshot__difficulty"),
             snap_estimated=KT("scenario_snapshot__estimated_time"),
             snap_patience=KT("scenario_snapshot__customer_persona__personality__patience"),
+            hostile=KT("feedback__customer__hostile"),
         )
         .values(
             "id",
@@ -101,6 +104,7 @@ def build_context(*, user, current_session=None, now: dt.datetime | None = None)
             "snap_difficulty",
             "snap_estimated",
             "snap_patience",
+            "hostile",
             "scenario__difficulty",
             "scenario__estimated_time",
         )
@@ -115,6 +119,7 @@ def build_context(*, user, current_session=None, now: dt.datetime | None = None)
             difficulty=row["snap_difficulty"] or row["scenario__difficulty"] or "",
             estimated_minutes=_as_int(row["snap_estimated"]) or row["scenario__estimated_time"],
             patience=_as_int(row["snap_patience"]),
+            hostile=str(row["hostile"]).lower() in ("true", "1"),
             started_at=row["started_at"],
             ended_at=row["ended_at"],
             practised_at=row["scored_at"] or row["ended_at"] or row["started_at"],
@@ -200,16 +205,23 @@ def first_advanced_pass(ctx: AchievementContext) -> bool:
 
 @rule("hostile_resolved")
 def hostile_resolved(ctx: AchievementContext) -> bool:
-    # "resolved" is the outcome where the customer confirmed; an escalation is its own outcome.
-    return any(s.outcome == "resolved" and s.patience in HOSTILE_PATIENCE for s in ctx.sessions)
+    """Cool under fire: an impatient customer (patience 1-2) who was actually hostile during
+    the session (an angry persona, or pushed to frustration), brought to a confirmed fix in a
+    passed session. A merely curt customer who stayed calm does not count."""
+    return any(
+        s.outcome == "resolved" and s.patience in HOSTILE_PATIENCE and s.hostile
+        for s in ctx.passes
+    )
 
 
 @rule("under_time")
 def under_time(ctx: AchievementContext) -> bool:
+    """Quick fix: the customer confirmed the fix within half the scenario's estimated time."""
     return any(
-        s.duration is not None
+        s.outcome == "resolved"
+        and s.duration is not None
         and s.estimated_minutes
-        and s.duration < dt.timedelta(minutes=s.estimated_minutes)
+        and s.duration * 2 < dt.timedelta(minutes=s.estimated_minutes)
         for s in ctx.passes
     )
 

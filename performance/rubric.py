@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 from performance.evaluators.base import CriterionResult, Evidence, Transcript
 from performance.registry import BUILTIN_CRITERIA, evaluators
+from sessions_app.engines.customer import CustomerState
+from sessions_app.engines.voice import tone_of
 
 logger = logging.getLogger(__name__)
 
-RUBRIC_VERSION = 1
+RUBRIC_VERSION = 2
 DEFAULT_PASS_SCORE = 70
 #: Every criterion scored below this gets a coaching tip.
 COACHING_THRESHOLD = 80
@@ -41,6 +43,8 @@ class RubricResult:
     total: int
     pass_score: int
     forbidden_hits: list[tuple[str, Evidence]] = field(default_factory=list)
+    #: how the customer went through the conversation (mood per turn, peak, hostility)
+    customer: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -64,6 +68,7 @@ class RubricResult:
             ],
             "tips": tips,
             "strengths": strengths,
+            "customer": self.customer,
         }
 
     @property
@@ -154,4 +159,26 @@ def evaluate(transcript: Transcript) -> RubricResult:
         total=max(0, min(100, total)),
         pass_score=pass_score,
         forbidden_hits=list(transcript.forbidden_hits),
+        customer=customer_summary(transcript),
     )
+
+
+_MOOD_ORDER = ("relieved", "calm", "uneasy", "frustrated", "angry")
+
+
+def customer_summary(transcript: Transcript) -> dict:
+    """The customer's side of the session, for the report's mood line and for achievements
+    that must mean what they say ("Cool under fire" needs a customer who was hostile)."""
+    start = CustomerState.start(transcript.scenario)
+    moods = [start.mood] + [turn.state.mood for turn in transcript.turns]
+    peak = max(moods, key=_MOOD_ORDER.index)
+    tone = tone_of(transcript.persona)
+    return {
+        "moods": moods,
+        "peak_mood": peak,
+        "tone": tone,
+        "hostile": tone == "angry" or peak in ("frustrated", "angry"),
+        "resolved": transcript.resolved,
+        "wrong_fixes": len(transcript.wrong_fixes),
+        "keyword_lists": len(transcript.keyword_lists),
+    }

@@ -52,9 +52,9 @@ def delivered_entries(document: dict, reading) -> set[str]:
     out = set()
     for step in reading.fixes:
         entry = model.entry(step.entry_id)
-        if entry and {p.text for p in entry.phrases} <= set(step.phrases):
-            if step.entry_id not in wrong:
-                out.add(step.entry_id)
+        complete = entry is not None and {p.text for p in entry.phrases} <= set(step.phrases)
+        if complete and step.entry_id not in wrong:
+            out.add(step.entry_id)
     return out
 
 

@@ -23,8 +23,8 @@ OUTCOME_RESOLVED = "resolved"
 OUTCOME_ESCALATED = "escalated"
 DEFAULT_PATIENCE = 3
 
-# Patience the customer has at most, by persona patience (1..5): 2 + 1.5 per point.
-BASE_PATIENCE = 2.0
+# Patience the customer has at most, by persona patience (1..5): 1 + 1.5 per point.
+BASE_PATIENCE = 1.0
 PATIENCE_PER_POINT = 1.5
 # A hot temperament starts with this share of it.
 HOT_START = 0.7

@@ -225,7 +225,13 @@ def _sentences(text: str, tokens: tuple[Token, ...], model: ScenarioModel) -> li
                 parts.append(Part(part_tokens, start=part_tokens[0].start, end=part_tokens[-1].end))
         question_mark = "?" in chunk
         for index, part in enumerate(parts):
-            part.kind = _kind(part, model, last=index == len(parts) - 1, question="?" in chunk)
+            part.kind = _kind(
+                part,
+                model,
+                last=index == len(parts) - 1,
+                question="?" in chunk,
+                first_part=index == 0,
+            )
         if question_mark:
             _find_the_question(parts, model)
         sentences.append(Sentence(parts, start, end, question_mark))
@@ -274,7 +280,14 @@ def _starts_with(lemmas: list[str], texts: list[str], opener: tuple[str, ...]) -
     return all(word in (lemmas[i], texts[i]) for i, word in enumerate(opener))
 
 
-def _kind(part: Part, model: ScenarioModel, *, last: bool = True, question: bool = True) -> str:
+def _kind(
+    part: Part,
+    model: ScenarioModel,
+    *,
+    last: bool = True,
+    question: bool = True,
+    first_part: bool = True,
+) -> str:
     lemmas = part.lemmas
     texts = [t.text.lower() for t in part.tokens]
     index = _strip_openers(lemmas, texts, model)
@@ -291,6 +304,8 @@ def _kind(part: Part, model: ScenarioModel, *, last: bool = True, question: bool
             return INSTRUCTS
         if not last and _subordinate(part):
             return TELLS
+        if not question and not first_part:
+            return TELLS  # "…, which are posted every 30 minutes": a relative clause
         return ASKS
     if first in AUX_WORDS and len(texts) > 1:
         subject = texts[1]
@@ -361,7 +376,7 @@ def _is_keyword_list(sentences: list[Sentence], model: ScenarioModel) -> bool:
                 # "refund the duplicate 3 to 5 working days confirmation email": a few small
                 # words in a long run of keywords do not make it a sentence.
                 share = sum(1 for t in part.tokens if t.lemma in STRUCTURE_WORDS) / size
-                pasted = size < 2 or (size >= 6 and share < 0.25)
+                pasted = size < 2 or (size >= 6 and share < 0.25 and _echoes(part, model) >= 2)
             else:  # "hold reset 10 sec" is terse; "reset button 10 seconds paperclip" a list
                 pasted = not (part.kind == INSTRUCTS and 2 <= size <= 4)
             if pasted:
@@ -372,6 +387,17 @@ def _is_keyword_list(sentences: list[Sentence], model: ScenarioModel) -> bool:
     if fragments == 1 and not sentence_words:
         return fragment_words >= 3  # "hi sorry calendar", "wifi channel less busy 5ghz"
     return fragments >= 2 and 2 * fragment_words >= sentence_words
+
+
+def _echoes(part: Part, model: ScenarioModel) -> int:
+    """How many key phrases or topics of the scenario appear word for word in a part."""
+    lemmas = part.lemmas
+    return sum(
+        1
+        for echo in model.echoes
+        if len(echo) > 1
+        and any(tuple(lemmas[i : i + len(echo)]) == echo for i in range(len(lemmas)))
+    )
 
 
 # --- acts ----------------------------------------------------------------------------------------
@@ -587,14 +613,19 @@ def _matches(model: ScenarioModel, tokens: list[Token], *, answers_only: bool = 
     ]
     matches = {}
     for fact in model.facts:
-        found = _match_fact(fact, content, model.ticket_lemmas, answers_only=answers_only)
+        found = _match_fact(fact, content, model.ticket_lemmas, tokens, answers_only=answers_only)
         if found is not None:
             matches[fact.key] = found
     return matches
 
 
 def _match_fact(
-    fact, content: list[tuple[int, Token]], ticket: frozenset[str], *, answers_only: bool = False
+    fact,
+    content: list[tuple[int, Token]],
+    ticket: frozenset[str],
+    every: list[Token],
+    *,
+    answers_only: bool = False,
 ) -> _FactMatch | None:
     best: _FactMatch | None = None
     for words in () if answers_only else fact.entries:
@@ -619,6 +650,12 @@ def _match_fact(
                     best.tokens | used,
                     best.strong or strong,
                 )
+    if best is None and not answers_only and fact.phrases:
+        for phrase in fact.phrases:
+            size = len(phrase)
+            for start in range(len(every) - size + 1):
+                if tuple(t.lemma for t in every[start : start + size]) == phrase:
+                    return _FactMatch(True, size, frozenset(range(start, start + size)))
     if best is None and answers_only and fact.answer_concepts:
         # Asked about what the answer says ("is the light blinking orange?", "how many other
         # Wi-Fi networks does your laptop list?") in words the author did not list.
@@ -679,7 +716,10 @@ def _fixes(model: ScenarioModel, text: str, sentences: list[Sentence]):
                 mismatched.append((phrase.text, result[1], result[2], result[3]))
         for phrase_text, quote, number, told in mismatched:
             phrase = next(p for p in entry.phrases if p.text == phrase_text)
-            if matched or not phrase.unit_only or _about_entry(model, entry, sentences[number]):
+            sentence = sentences[number]
+            if told and not _addresses_customer(sentence):
+                continue
+            if matched or not phrase.unit_only or _about_entry(model, entry, sentence):
                 wrong.append(WrongFix(WRONG_NUMBER, quote, entry.id, phrase_text, told))
                 covered_sentences.add(number)
         if matched:
@@ -700,6 +740,15 @@ def _fixes(model: ScenarioModel, text: str, sentences: list[Sentence]):
 
 def _told(sentence: Sentence) -> bool:
     return not any(part.kind in (INSTRUCTS, SUGGESTS) for part in sentence.parts)
+
+
+PERSONAL = frozenset({"you", "your", "i", "we", "our", "us", "me"})
+
+
+def _addresses_customer(sentence: Sentence) -> bool:
+    """'It should reach your card in 10 days', 'I've opened a trace': about this customer's
+    case, not background ('devices often stick to the crowded 2.4 GHz band')."""
+    return any(t.text.lower() in PERSONAL for t in sentence.tokens)
 
 
 def _about_entry(model: ScenarioModel, entry, sentence: Sentence) -> bool:

@@ -36,6 +36,8 @@ class FactModel:
     #: what the answer talks about and nothing else in the scenario does: a question about
     #: these is a question about this fact, whatever words the author listed
     answer_concepts: frozenset[str]
+    #: `asked_by` entries made only of small words ("need it"), matched as written
+    phrases: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def _with_answer_concepts(facts: list[FactModel], ticket: str) -> list[FactModel
         others = set().union(*(v for k, v in own.items() if k != key)) if len(own) > 1 else set()
         own[key] = lemmas - others - common
     return [
-        FactModel(fact.key, fact.answer, fact.entries, frozenset(own[fact.key])) for fact in facts
+        FactModel(fact.key, fact.answer, fact.entries, frozenset(own[fact.key]), fact.phrases)
+        for fact in facts
     ]
 
 
@@ -169,8 +172,17 @@ def compile_scenario(scenario: dict, *, key: str = "") -> ScenarioModel:
             )
             if words
         )
+        phrases = tuple(
+            lemmas
+            for lemmas in (
+                tuple(t.lemma for t in tokenize(str(item))) for item in fact.get("asked_by") or []
+            )
+            if len(lemmas) >= 2 and not topic_words(" ".join(lemmas), numbers=True)
+        )
         facts.append(
-            FactModel(str(fact["key"]), str(fact.get("answer") or ""), entries, frozenset())
+            FactModel(
+                str(fact["key"]), str(fact.get("answer") or ""), entries, frozenset(), phrases
+            )
         )
     facts = _with_answer_concepts(facts, str(ticket.get("description") or ""))
 

@@ -128,21 +128,39 @@ def _persona(patience):
     return {"name": "C", "personality": {"patience": patience, "temperament": "x"}}
 
 
-def test_hostile_customer_resolved_without_escalation(user):
+def _customer(hostile: bool) -> dict:
+    """The scoring's summary of how the customer went through the session."""
+    return {"customer": {"hostile": hostile, "peak_mood": "angry" if hostile else "calm"}}
+
+
+def test_cool_under_fire_needs_a_customer_who_was_actually_hostile(user):
+    """Not a mildly curt customer who stayed calm (it unlocked on the first starter before)."""
     calm = ScenarioFactory(customer_persona=_persona(3))
-    hostile = ScenarioFactory(customer_persona=_persona(1))
-    assert "hostile-resolved" not in play(user, scenario=calm, outcome="resolved")
-    assert "hostile-resolved" not in play(user, scenario=hostile, outcome="escalated")
-    assert "hostile-resolved" not in play(user, scenario=hostile, outcome="ended")
-    assert "hostile-resolved" in play(user, scenario=hostile, outcome="resolved")
+    impatient = ScenarioFactory(customer_persona=_persona(1))
+    assert "hostile-resolved" not in play(
+        user, scenario=calm, outcome="resolved", feedback=_customer(True)
+    )
+    assert "hostile-resolved" not in play(
+        user, scenario=impatient, outcome="resolved", feedback=_customer(False)
+    )
+    assert "hostile-resolved" not in play(
+        user, scenario=impatient, outcome="escalated", feedback=_customer(True)
+    )
+    assert "hostile-resolved" not in play(
+        user, scenario=impatient, outcome="resolved", score=40, feedback=_customer(True)
+    )
+    assert "hostile-resolved" in play(
+        user, scenario=impatient, outcome="resolved", feedback=_customer(True)
+    )
 
 
-def test_under_the_estimated_time_needs_a_pass(user):
+def test_quick_fix_needs_a_confirmed_fix_in_half_the_estimated_time(user):
     scenario = ScenarioFactory(estimated_time=10)
-    assert "under-time" not in play(user, scenario=scenario, score=90, minutes=12)
-    assert "under-time" not in play(user, scenario=scenario, score=90, minutes=10)
+    assert "under-time" not in play(user, scenario=scenario, score=90, minutes=9)
+    assert "under-time" not in play(user, scenario=scenario, score=90, minutes=5)
     assert "under-time" not in play(user, scenario=scenario, score=40, minutes=3)
-    assert "under-time" in play(user, scenario=scenario, score=90, minutes=9)
+    assert "under-time" not in play(user, scenario=scenario, score=90, minutes=3, outcome="ended")
+    assert "under-time" in play(user, scenario=scenario, score=90, minutes=4)
 
 
 def test_level_5(user):

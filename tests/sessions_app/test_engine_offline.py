@@ -10,7 +10,8 @@ import yaml
 
 from sessions_app.engines import OUTCOME_ESCALATED, OUTCOME_RESOLVED, Turn, get_engine
 from sessions_app.engines.offline import OfflineEngine, tone_of
-from sessions_app.engines.text import chunk_words, contains_phrase, sentences
+from sessions_app.engines.text import chunk_words
+from sessions_app.engines.voice import sentences
 from tests.factories import scenario_document
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios" / "library"
@@ -38,7 +39,8 @@ class Conversation:
 
     @property
     def frustration(self) -> float:
-        return self.state["frustration"]
+        """Patience used up: the opposite of what the customer has left."""
+        return self.state["most"] - self.state["patience"]
 
     @property
     def customer_lines(self) -> list[str]:
@@ -114,6 +116,7 @@ def test_bad_behaviour_raises_frustration(label, message):
     neutral.say("Okay, let me look into it.")
     rude.say(message)
     assert rude.frustration > neutral.frustration, label
+    assert rude.customer_lines[-1] != neutral.customer_lines[-1]
 
 
 def test_jargon_is_fine_for_an_advanced_customer():
@@ -125,19 +128,17 @@ def test_jargon_is_fine_for_an_advanced_customer():
     assert novice.frustration > expert.frustration
 
 
-def test_ignoring_the_customers_question_raises_frustration():
-    answered, ignored = Conversation(router()), Conversation(router())
-    for conversation in (answered, ignored):
-        conversation.transcript.append(Turn("customer", "Can you fix it or not?"))
-    answered.say("Yes: is the light on the front blinking?")
-    ignored.say("Hmm.")
-    assert ignored.frustration > answered.frustration
+def test_stalling_drains_patience_and_asking_restores_it():
+    asked, stalled = Conversation(router()), Conversation(router())
+    asked.say("Yes: is the light on the front blinking?")
+    stalled.say("Hmm.")
+    assert stalled.frustration > asked.frustration
 
 
 def test_running_out_of_patience_escalates_with_the_unresolved_line():
     conversation = Conversation(router(personality={"patience": 1}))
     reply = conversation.say("Calm down, this is not my problem.")
-    assert reply == "This isn't helping. I want to speak to a manager."
+    assert reply.endswith("This isn't helping. I want to speak to a manager.")
     assert conversation.outcomes[-1] == OUTCOME_ESCALATED
     assert conversation.state["mood"] == "angry"
 
@@ -152,12 +153,16 @@ def test_an_ignored_customer_eventually_escalates():
 
 
 def test_delivering_every_required_entry_resolves_cumulatively_and_tolerantly():
-    conversation = Conversation(router())
-    conversation.say("Please find the Reset Button on the back of the router.")
+    conversation = Conversation(router(personality={"patience": 5}))
+    reply = conversation.say("Please press the Reset Button on the back of the router.")
     assert conversation.outcomes[-1] is None
-    # A different number is not the same instruction.
-    conversation.say("Hold it for 30 seconds.")
+    assert "long" in reply.lower()  # the step is heard; the customer asks for the duration
+    # A different number is not the same instruction: tried, and it did not work.
+    patience = conversation.state["patience"]
+    reply = conversation.say("Hold it for 30 seconds.")
     assert conversation.outcomes[-1] is None
+    assert conversation.state["wrong_fixes"] == 1
+    assert conversation.state["patience"] < patience
     reply = conversation.say("Sorry, I meant: hold it for TEN seconds.")
     assert reply == "Oh, it's back up. Thanks!"
     assert conversation.outcomes[-1] == OUTCOME_RESOLVED
@@ -183,7 +188,7 @@ def test_missing_optional_persona_fields_get_defaults():
     }
     conversation = Conversation(document)
     assert tone_of(document["customer_persona"]) == "friendly"
-    assert conversation.state["threshold"] == 3 * 1.5  # patience 3
+    assert conversation.state["most"] == 1 + 1.5 * 3  # patience 3
     assert conversation.say("Hello there!")
     reply = conversation.say("Hold the reset button for 10 seconds.")
     assert conversation.outcomes[-1] == OUTCOME_RESOLVED
@@ -220,18 +225,20 @@ VAGUE = [
         {"tone": "formal", "verbosity": "verbose"},
     ],
 )
-def test_no_sentence_repeats_in_a_row_over_a_long_vague_conversation(style):
+def test_no_sentence_repeats_in_a_row_and_stonewalling_wears_out_even_a_saint(style):
     conversation = Conversation(router(personality={"patience": 5}, communication_style=style))
     for turn in range(30):
         conversation.say(VAGUE[turn % len(VAGUE)])
-    assert OUTCOME_ESCALATED not in conversation.outcomes
+        if conversation.outcomes[-1]:
+            break
     lines = conversation.customer_lines
-    assert len(lines) == 31
+    # Kind words are not a fix: the most patient customer gives up, but not at once.
+    assert conversation.outcomes[-1] == OUTCOME_ESCALATED
+    assert 6 <= len(lines) - 1 <= 12
     for previous, current in itertools.pairwise(lines):
         assert current != previous
         assert not set(sentences(current)) & set(sentences(previous)), (previous, current)
-    # And it is a conversation, not a loop of two lines.
-    assert len(set(lines)) > 10
+    assert len(set(lines)) == len(lines)
 
 
 async def test_replies_stream_in_small_deltas_at_the_configured_pace(settings):
@@ -255,14 +262,6 @@ def test_chunking_keeps_every_character():
     assert "".join(chunk_words(text)) == text
 
 
-def test_key_phrase_matching_is_tolerant_but_not_sloppy():
-    assert contains_phrase("hold it for ten seconds", "10 seconds")
-    assert contains_phrase("HOLD THE RESET-BUTTON", "reset button")
-    assert contains_phrase("hold the resett button", "reset button")  # a typo
-    assert not contains_phrase("hold it for 30 seconds", "10 seconds")
-    assert not contains_phrase("restart the modem", "reset button")
-
-
 # --- every bundled scenario can be won by a decent agent ------------------------------------
 
 
@@ -277,7 +276,7 @@ def library_documents() -> list[tuple[str, dict]]:
 
 def scripted_good_agent(document: dict) -> list[str]:
     """Built from the file alone: greet with empathy, ask about each fact with its first
-    `asked_by` word, deliver each required entry's key phrases (or title), thank."""
+    `asked_by` word, tell each required entry's article in full sentences, thank."""
     persona = document.get("customer_persona") or {}
     knowledge = {e["id"]: e for e in document.get("knowledge_base_entries") or []}
     lines = ["Hello, thank you for contacting us. I'm sorry about the trouble, I understand."]
@@ -285,8 +284,7 @@ def scripted_good_agent(document: dict) -> list[str]:
         lines.append(f"Could you tell me about the {fact['asked_by'][0]}?")
     for entry_id in (persona.get("resolution") or {}).get("requires") or []:
         entry = knowledge[entry_id]
-        phrases = entry.get("key_phrases") or [entry["title"]]
-        lines.append("Here is what to do: " + "; ".join(phrases) + ".")
+        lines.append(f"Here is what to do: {entry['title']}. {entry['body']}")
     lines.append("Thank you for your patience, have a great day!")
     return lines
 
