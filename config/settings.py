@@ -329,6 +329,7 @@ OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
+OPENAI_REPLY_DEADLINE = env.float("OPENAI_REPLY_DEADLINE", default=60.0)
 OPENAI_MAX_TOKENS_PER_REPLY = env.int("OPENAI_MAX_TOKENS_PER_REPLY", default=300)
 OPENAI_MAX_TOKENS_PER_SESSION = env.int("OPENAI_MAX_TOKENS_PER_SESSION", default=20000)
 # With a model configured, it may add written coaching to reports; scores stay with the rubric.

@@ -1,12 +1,18 @@
 """The OpenAI-compatible engine with the real `openai` client against a real local HTTP server
 that speaks the chat-completions streaming format (tests/sessions_app/fake_model.py)."""
 
+import json
+import os
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions_app.engines import TokenBudgetExhausted, Turn, get_engine
+from sessions_app.engines import EngineError, TokenBudgetExhausted, Turn, get_engine, openai_compat
 from sessions_app.engines.openai_compat import MarkerFilter, build_messages, build_system_prompt
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
 from sessions_app.services import session_start
@@ -30,6 +36,37 @@ def _session_state(session_id):
 
 
 session_state = database_sync_to_async(_session_state)
+
+
+@pytest.fixture(autouse=True)
+def _forget_request_shapes():
+    """What a server refused is remembered per process (by base URL and model); a later test's
+    server could get a port an earlier one had."""
+    yield
+    openai_compat._request_shapes.clear()
+
+
+def refusing(model, monkeypatch, parameter: str, message: str):
+    """The fake server answers 400 with `message` to every request that carries `parameter`,
+    as a server that does not know it, or a reasoning model, does."""
+    next_behaviour = model.next_behaviour
+
+    def behaviour():
+        if parameter in model.requests[-1]["body"]:
+            return Status(400, message)
+        return next_behaviour()
+
+    monkeypatch.setattr(model, "next_behaviour", behaviour)
+
+
+async def _reply(question="What colour is the light?"):
+    document = scenario_document()
+    transcript = [
+        Turn("customer", document["ticket_template"]["description"]),
+        Turn("agent", question),
+    ]
+    reply = get_engine("openai").reply(scenario=document, transcript=transcript, state={})
+    return "".join([delta async for delta in reply])
 
 
 # --- the marker and the prompt (pure) ------------------------------------------------------------
@@ -124,7 +161,10 @@ async def test_model_deltas_stream_through_to_the_socket(openai_chat, trainee_co
     assert request["path"] == "/v1/chat/completions"
     assert body["stream"] is True
     assert body["model"] == "fake-model"
-    assert body["max_tokens"] == 300
+    # What reasoning models require; servers that do not know it are asked again (below).
+    assert body["max_completion_tokens"] == 300
+    assert "max_tokens" not in body
+    assert body["temperature"] == 0.7
     assert body["messages"][0]["role"] == "system"
     assert body["messages"][-1] == {"role": "user", "content": "Hello! What colour is the light?"}
     assert "forbidden" not in str(body).lower()
@@ -275,3 +315,161 @@ def test_over_rest_a_failing_model_is_a_503_and_the_message_is_kept(
     response = client.post(url, {"content": "Again, please?"}, format="json")
     assert response.status_code == 201
     assert response.json()["data"]["customer_message"]["content"] == "Orange."
+
+
+# --- what the server accepts, and the reply's deadline -----------------------------------------
+
+
+async def test_a_server_that_refuses_max_completion_tokens_is_asked_with_max_tokens(
+    fake_model, monkeypatch
+):
+    # As older servers and API versions word it.
+    refusing(
+        fake_model,
+        monkeypatch,
+        "max_completion_tokens",
+        "Unrecognized request argument supplied: max_completion_tokens",
+    )
+    fake_model.then(Stream(["Orange, ", "blinking."]), Stream(["Still orange."]))
+
+    assert await _reply() == "Orange, blinking."
+    first, retried = (request["body"] for request in fake_model.requests)
+    assert first["max_completion_tokens"] == 300
+    assert "max_tokens" not in first
+    assert retried["max_tokens"] == 300
+    assert "max_completion_tokens" not in retried
+    assert retried["temperature"] == 0.7
+    assert retried["messages"] == first["messages"]
+
+    # Remembered for this server and model: the next reply goes straight to what worked.
+    assert await _reply("And now?") == "Still orange."
+    assert len(fake_model.requests) == 3
+    assert fake_model.requests[-1]["body"]["max_tokens"] == 300
+
+
+async def test_a_server_that_refuses_temperature_is_asked_without_it(fake_model, monkeypatch):
+    # OpenAI's reasoning models, word for word.
+    refusing(
+        fake_model,
+        monkeypatch,
+        "temperature",
+        "Unsupported value: 'temperature' does not support 0.7 with this model. "
+        "Only the default (1) value is supported.",
+    )
+    fake_model.then(Stream(["Orange."]), Stream(["Still orange."]))
+
+    assert await _reply() == "Orange."
+    first, retried = (request["body"] for request in fake_model.requests)
+    assert first["temperature"] == 0.7
+    assert "temperature" not in retried
+    assert retried["max_completion_tokens"] == 300
+
+    assert await _reply("And now?") == "Still orange."
+    assert len(fake_model.requests) == 3
+    assert "temperature" not in fake_model.requests[-1]["body"]
+
+
+async def test_a_refusal_that_names_nothing_we_can_drop_is_an_engine_error(fake_model):
+    fake_model.then(Status(400, "Invalid value for 'messages'."))
+    with pytest.raises(EngineError) as error:
+        await _reply()
+    assert "Invalid value for 'messages'" in error.value.details["detail"]
+    assert len(fake_model.requests) == 1
+
+
+async def test_a_server_that_ignores_max_completion_tokens_gets_max_tokens_next(fake_model):
+    # It took the parameter without a word and wrote past the cap (usage says so).
+    over_the_cap = {"prompt_tokens": 200, "completion_tokens": 450, "total_tokens": 650}
+    fake_model.then(Stream(["A very long reply."], usage=over_the_cap), Stream(["Short."]))
+
+    assert await _reply() == "A very long reply."
+    assert await _reply("And now?") == "Short."
+    first, second = (request["body"] for request in fake_model.requests)
+    assert first["max_completion_tokens"] == 300
+    assert second["max_tokens"] == 300
+    assert "max_completion_tokens" not in second
+
+
+@pytest.mark.parametrize(
+    ("behaviours", "retries"),
+    [
+        # Every read within OPENAI_TIMEOUT (1 s), the whole reply far past the deadline.
+        pytest.param([Stream(["word "] * 30, pause=0.1)], 0, id="trickle"),
+        # Each attempt answers within OPENAI_TIMEOUT; the retries add up past the deadline.
+        pytest.param([Hang(0.3)] * 5, 4, id="retries"),
+    ],
+)
+async def test_a_reply_slower_than_the_deadline_is_an_engine_error_at_the_deadline(
+    fake_model, settings, behaviours, retries
+):
+    settings.OPENAI_REPLY_DEADLINE = 0.6
+    settings.OPENAI_MAX_RETRIES = retries
+    fake_model.then(*behaviours)
+    started = time.monotonic()
+    with pytest.raises(EngineError) as error:
+        await _reply()
+    elapsed = time.monotonic() - started
+    assert "OPENAI_REPLY_DEADLINE" in error.value.details["detail"]
+    assert 0.55 <= elapsed < 1.0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_thread_connections")
+async def test_past_the_deadline_the_socket_gets_an_error_and_the_session_goes_on(
+    openai_chat, trainee_cookie, fake_model, settings
+):
+    settings.OPENAI_REPLY_DEADLINE = 0.5
+    fake_model.then(Stream(["The ", "light ", "is ", "orange "] * 10, pause=0.05))
+    communicator = await open_chat(openai_chat, trainee_cookie)
+    await communicator.send_json_to(agent("What colour is the light?"))
+    frames = await frames_until(communicator, "error", timeout=10)
+    assert "customer.delta" in types(frames)
+    assert frames[-1]["code"] == "engine_error"
+    *_, roles = await session_state(openai_chat.pk)
+    assert roles == ["customer", "agent"]
+
+    settings.OPENAI_REPLY_DEADLINE = 60
+    await communicator.send_json_to(agent("Sorry, could you say that again?"))
+    frames = await frames_until(communicator, "customer.done", timeout=10)
+    assert frames[-1]["message"]["content"] == "Okay."
+    await communicator.disconnect()
+
+
+def test_the_engine_needs_no_httpx(fake_model):
+    """`make run` installs requirements.txt alone, which has no httpx: the engine is imported
+    and answers one reply in a process where importing httpx fails."""
+    fake_model.then(Stream(["Without ", "httpx."]))
+    script = """
+import asyncio, json, sys
+sys.modules["httpx"] = None  # `import httpx` now raises ImportError
+import django
+django.setup()
+from sessions_app.engines import Turn, get_engine
+from sessions_app.engines import openai_compat
+document = json.load(sys.stdin)
+async def main():
+    reply = get_engine("openai").reply(
+        scenario=document, transcript=[Turn("agent", "Hello?")], state={}
+    )
+    print("".join([delta async for delta in reply]))
+asyncio.run(main())
+"""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_BASE_URL": fake_model.base_url,
+        "OPENAI_MODEL": "fake-model",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(scenario_document()),
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Without httpx."
+    assert len(fake_model.requests) == 1
