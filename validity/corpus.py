@@ -41,8 +41,18 @@ def scenario(slug: str) -> dict:
     return yaml.safe_load((LIBRARY / f"{slug}.yaml").read_text())
 
 
+#: Labelled messages: the first set (dev and test) and a second, dev-only set written later,
+#: without reading the first, to tune on more than the first set's dev half.
+MESSAGE_FILES = ("messages.yaml", "messages_extra.yaml")
+
+
 def messages(split: str | None = None) -> list[LabelledMessage]:
-    rows = yaml.safe_load((CORPUS / "messages.yaml").read_text())
+    rows = [
+        row
+        for name in MESSAGE_FILES
+        if (CORPUS / name).exists()
+        for row in yaml.safe_load((CORPUS / name).read_text())
+    ]
     items = [
         LabelledMessage(
             id=row["id"],

@@ -2,6 +2,8 @@
 
 import copy
 
+import pytest
+
 from performance.evaluators.base import Transcript
 from performance.rubric import COACHING_THRESHOLD, evaluate, round_half_up
 from tests.factories import scenario_document
@@ -87,7 +89,7 @@ def test_forbidden_phrase_fails_the_session_whatever_the_total():
     document = with_criteria(dict.fromkeys(ALL_CRITERIA, 1))
     turns = good_agent(document)
     # One otherwise harmless line that contains a forbidden phrase.
-    turns.insert(2, ("agent", "No need to calm down, I'm here."))
+    turns.insert(2, ("agent", "Please calm down, I'm here."))
     result = score(document, turns)
     assert result.total >= document["assessment_criteria"]["pass_score"]
     assert not result.passed
@@ -96,6 +98,23 @@ def test_forbidden_phrase_fails_the_session_whatever_the_total():
     assert feedback["forbidden_phrases"][0]["phrase"] == "calm down"
     assert feedback["forbidden_phrases"][0]["message_id"] == "m3"
     assert "forbidden phrase" in feedback["summary"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "It's not your fault, and I won't tell you to calm down.",
+        'Some people would say "calm down" here; I won\'t.',
+        "I would never tell you to calm down.",
+    ],
+)
+def test_a_negated_or_quoted_forbidden_phrase_does_not_fail_the_session(line):
+    document = with_criteria(dict.fromkeys(ALL_CRITERIA, 1))
+    turns = good_agent(document)
+    turns.insert(2, ("agent", line))
+    result = score(document, turns)
+    assert result.forbidden_hits == []
+    assert result.passed
 
 
 def test_forbidden_phrase_fails_even_without_a_professionalism_criterion():
