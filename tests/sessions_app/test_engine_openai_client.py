@@ -114,25 +114,21 @@ async def test_a_retry_after_a_failure_uses_the_same_client(fake_model, settings
     assert len(fake_model.requests) == 3
 
 
-async def test_the_shadow_turn_runs_once_the_request_is_out(fake_model, settings, monkeypatch):
+async def test_the_customer_decides_once_per_reply_however_often_the_request_is_retried(
+    fake_model, settings
+):
+    """The state machine's turn shapes the prompt, so it runs before the request, once."""
     settings.OPENAI_MAX_RETRIES = 1
     fake_model.then(Status(503), Stream(["Orange."]))
     engine = get_engine("openai")
-    requests_seen = []
-    respond = engine.shadow.respond
-
-    def recording(**kwargs):
-        requests_seen.append(len(fake_model.requests))
-        return respond(**kwargs)
-
-    monkeypatch.setattr(engine.shadow, "respond", recording)
     document = scenario_document()
     reply = engine.reply(scenario=document, transcript=_transcript(document), state={})
-    assert requests_seen == []
     assert [delta async for delta in reply] == ["Orange."]
-    # After the retried request was answered, and only once for the two attempts.
-    assert requests_seen == [2]
-    assert reply.result.state["shadow"]["turns"] == 1
+    assert len(fake_model.requests) == 2
+    assert reply.result.state["turns"] == 1
+    assert reply.result.state["revealed"] == ["light_colour"]
+    first, second = (request["body"]["messages"][0]["content"] for request in fake_model.requests)
+    assert first == second
 
 
 def test_a_loop_that_ends_closes_its_client(settings):
