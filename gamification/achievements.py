@@ -209,8 +209,7 @@ def hostile_resolved(ctx: AchievementContext) -> bool:
     the session (an angry persona, or pushed to frustration), brought to a confirmed fix in a
     passed session. A merely curt customer who stayed calm does not count."""
     return any(
-        s.outcome == "resolved" and s.patience in HOSTILE_PATIENCE and s.hostile
-        for s in ctx.passes
+        s.outcome == "resolved" and s.patience in HOSTILE_PATIENCE and s.hostile for s in ctx.passes
     )
 
 

@@ -6,11 +6,11 @@ from django.db import migrations
 CHANGES = {
     "hostile-resolved": (
         "Resolve a hostile customer (patience 1–2) without an escalation.",
-        "Bring an impatient customer who turned hostile to a confirmed fix, and pass.",
+        "Calm an impatient customer who turned hostile, and get a confirmed fix.",
     ),
     "under-time": (
         "Pass a session in less than the scenario's estimated time.",
-        "Get the customer's confirmed fix in under half the estimated time, and pass.",
+        "Get a confirmed fix in under half the estimated time, and pass.",
     ),
 }
 
