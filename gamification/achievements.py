@@ -29,11 +29,11 @@ class SessionFacts:
     difficulty: str
     estimated_minutes: int | None
     patience: int | None
-    #: the customer was hostile (an angry persona, or pushed to frustration) at some point
-    hostile: bool
     started_at: dt.datetime
     ended_at: dt.datetime | None
     practised_at: dt.datetime
+    #: the customer was hostile (an angry persona, or pushed to frustration) at some point
+    hostile: bool = False
 
     @property
     def duration(self) -> dt.timedelta | None:

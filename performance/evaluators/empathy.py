@@ -46,7 +46,7 @@ class EmpathyEvaluator(Evaluator):
                 missed.append((upset, reply))
                 continue
             answered.append(reply)
-            if _takes_up(quote, upset.content):
+            if _takes_up(reply.content, upset.content):
                 specific.append(reply)
         dismissive = [
             (m, transcript.reading(m).quotes(BLAME)[0])
@@ -114,7 +114,7 @@ def _content(text: str) -> set[str]:
 _FEELINGS = {"frustrate", "worry", "stress", "upset", "annoy", "scary", "awful", "terrible"}
 
 
-def _takes_up(quote: str, customer_text: str) -> bool:
-    """Whether an acknowledgement refers to what the customer said or names a feeling."""
-    words = _content(quote)
+def _takes_up(reply: str, customer_text: str) -> bool:
+    """Whether a reply refers to what the customer said or names a feeling."""
+    words = _content(reply)
     return bool(words & _content(customer_text)) or bool(words & _FEELINGS)

@@ -5,6 +5,8 @@ state machine): every required knowledge-base entry told in sentences, its numbe
 wrong or missing fix earns at most `UNRESOLVED_CAP`, however many key words were typed.
 """
 
+from rapidfuzz import fuzz
+
 from performance.evaluators.base import CriterionResult, Evaluator, Transcript, snippet
 from performance.registry import register
 from sessions_app.reading import model_for
@@ -14,6 +16,7 @@ RESOLVED_SCORE = 100
 UNRESOLVED_CAP = 40
 WRONG_FIX_PENALTY = 10
 RESOLVED_FLOOR = 60
+CONFIRM_SIMILARITY = 80
 
 
 @register("resolution")
@@ -110,12 +113,18 @@ class ResolutionEvaluator(Evaluator):
 
     @staticmethod
     def _confirmation(transcript: Transcript):
+        """The customer's message saying it works: the one closest to the scenario's confirm
+        line among those after the fix landed, else the first of them."""
         for turn in transcript.turns:
             if turn.reaction.outcome == "resolved":
                 last = turn.message_ids[-1]
                 index = next(m.index for m in transcript.agent if m.id == last)
-                reply = next(
-                    (m for m in transcript.messages[index + 1 :] if m.role == "customer"), None
-                )
-                return reply.evidence() if reply else None
+                after = [m for m in transcript.messages[index + 1 :] if m.role == "customer"]
+                if not after:
+                    return None
+                expected = str(transcript.resolution.get("confirm") or "").lower()
+                best = max(after, key=lambda m: fuzz.ratio(expected, m.lower)) if expected else None
+                if best is not None and fuzz.ratio(expected, best.lower) >= CONFIRM_SIMILARITY:
+                    return best.evidence()
+                return after[0].evidence()
         return None

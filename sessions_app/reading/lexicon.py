@@ -99,6 +99,8 @@ def synonyms() -> Synonyms:
 
 
 def _number(word: str) -> float | None:
+    if "-" in word and all(part.lower() in NUMBER_WORDS for part in word.split("-")):
+        return float(sum(NUMBER_WORDS[part.lower()] for part in word.split("-")))
     if word[0].isdigit():
         if re.fullmatch(r"\d{1,3}(?:,\d{3})+", word):
             return float(word.replace(",", ""))
@@ -121,7 +123,7 @@ def tokenize(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[Token
     for word, _start, _end in raw:
         number = _number(word)
         numbers.append(number)
-        if number is not None and word[0].isdigit():
+        if number is not None and (word[0].isdigit() or "-" in word):
             lemmas.append(word)
             continue
         lemma = lemma_of(word)
@@ -135,6 +137,7 @@ def tokenize(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[Token
             lemma = _typo_fix(word, vocabulary) or lemma
         lemmas.append(lemma)
 
+    _join_number_words(raw, numbers)
     concepts: list[set[str]] = [_word_concepts(lemma, table) for lemma in lemmas]
     for index, number in enumerate(numbers):
         if number is not None:
@@ -152,11 +155,46 @@ def tokenize(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[Token
     )
 
 
+def _join_number_words(raw, numbers: list[float | None]) -> None:
+    """ "three hundred and fifty" is 350 and "forty-eight" 48: the value goes to the first
+    word of the run, the other words of it lose theirs (so 50 is not read as well)."""
+    index = 0
+    while index < len(raw):
+        if numbers[index] is None or raw[index][0][0].isdigit():
+            index += 1
+            continue
+        total, current, end = 0.0, numbers[index], index + 1
+        while end < len(raw):
+            word = raw[end][0]
+            value = numbers[end]
+            if word == "and" and end + 1 < len(raw) and numbers[end + 1] is not None:
+                end += 1
+                continue
+            if value is None or word[0].isdigit():
+                break
+            if value == 100:
+                current *= 100
+            elif value < 10 <= current % 100 or (value < 100 and current % 100 == 0):
+                current += value
+            else:
+                break
+            end += 1
+        total += current
+        numbers[index] = total
+        for other in range(index + 1, end):
+            numbers[other] = None
+        index = end
+
+
 def _word_concepts(lemma: str, table: Synonyms) -> set[str]:
     concepts = {lemma, *table.words.get(lemma, ())}
     if "-" in lemma:
         joined = lemma.replace("-", "")
         concepts |= {joined, *table.words.get(joined, ())}
+        # "Idempotency-Key" is also its parts, so the key phrase "idempotency key" is said.
+        for part in lemma.split("-"):
+            if part:
+                concepts |= {part, *table.words.get(part, ())}
         concepts |= table.full_phrases.get(tuple(lemma.split("-")), frozenset())
     return concepts
 

@@ -77,9 +77,11 @@ INJECTION_PHRASES = phrase_list("injection_phrases")
 QUOTE_CUES = word_set("quote_cues")
 GENERIC_WORDS = word_set("generic")
 FORMULA_WORDS = GREETING_WORDS | DISCOURSE | APOLOGY_WORDS | word_set("formula_extra")
-# "SYSTEM:", "[[RESOLVED]]", "<prompt>": text shaped for a program, not a person.
+# "SYSTEM:", "[[RESOLVED]]", "### New instructions": text shaped for a program, not a person.
 _INJECTION_MARK_RE = re.compile(
-    r"\b(?:system|assistant|developer|admin)\s*:|\[\[|<\/?\w+>|###", re.I
+    r"\b(?:system|assistant|developer|admin)(?: note| message| prompt| override)?\s*:"
+    r"|\[\[|###",
+    re.I,
 )
 
 
@@ -169,20 +171,21 @@ def _read_uncached(model: ScenarioModel, text: str) -> TurnReading:
                 note(QUESTION, quote)
             if part.kind == INSTRUCTS and not _negated_start(part):
                 note(INSTRUCTION, quote)
-            if part.kind != ASKS and (
-                _has_phrase(part, EMPATHY_PHRASES, negatable=True) or _feeling(part)
-            ):
-                note(EMPATHY, quote)
-            if any(t.lemma in APOLOGY_WORDS for t in part.tokens) and not _negated_before(
-                part, next(i for i, t in enumerate(part.tokens) if t.lemma in APOLOGY_WORDS)
-            ):
-                note(APOLOGY, quote)
+            # Acknowledgements quote the words themselves ("I understand", "sorry"): the
+            # report highlights what earned the credit, not the whole clause.
+            if part.kind != ASKS:
+                found = _phrase_span(part, EMPATHY_PHRASES, negatable=True) or _feeling(part)
+                if found:
+                    note(EMPATHY, _quote(text, found))
+            apology = next((i for i, t in enumerate(part.tokens) if t.lemma in APOLOGY_WORDS), None)
+            if apology is not None and not _negated_before(part, apology):
+                note(APOLOGY, _quote(text, part.tokens[apology : apology + 1]))
             if _has_phrase(part, CLOSING_PHRASES, negatable=False):
                 note(CLOSING, quote)
 
     # A message that talks to the program asks the customer nothing, even in its other lines.
     asked = () if injected else tuple(_facts_asked(model, text, sentences))
-    fixes, wrong = _fixes(model, text, sentences)
+    fixes, wrong = ([], []) if injected else _fixes(model, text, sentences)
     return TurnReading(
         text=text,
         acts=frozenset(acts),
@@ -306,6 +309,8 @@ def _kind(
             return TELLS
         if not question and not first_part:
             return TELLS  # "…, which are posted every 30 minutes": a relative clause
+        if not question and ("that" in texts[2:4] or "because" in texts[2:4]):
+            return TELLS  # "what happened is that …": an explanation
         return ASKS
     if first in AUX_WORDS and len(texts) > 1:
         subject = texts[1]
@@ -320,7 +325,10 @@ def _kind(
             if subject == "you" and after[:1] == ["try"] and first in ("have", "did", "do"):
                 return SUGGESTS
             if subject == "you" and first in ("would", "do") and after[:1] in (["like"], ["want"]):
-                return OFFERS if "me" in after[:3] else ASKS
+                # "would you like me to …", "would you like updates by text": an offer.
+                return ASKS if after[1:2] == ["to"] and "me" not in after[:4] else OFFERS
+            if subject == "it" and first in ("would", "will") and after[:1] in (["help"], ["be"]):
+                return OFFERS  # "would it help if I …", "would it be easier if …"
             if subject == "i" and first in ("shall", "should", "can", "could", "may"):
                 return OFFERS
             if subject == "you" and first in ("can", "could", "would", "will"):
@@ -328,18 +336,21 @@ def _kind(
                 verb = verbs[0] if verbs else ""
                 if verb == "mind" and len(verbs) > 1:
                     verb = verbs[1]
-                if verb in INFO_VERBS or verb not in ACTION_VERBS:
+                if verb in INFO_VERBS or not _is_action(verb):
                     part.request = True
                     return ASKS
                 return INSTRUCTS
             return ASKS
     if first in ASKING_IMPERATIVES:
-        # "check for forwarding rules", "describe the error", "tell me …": look and report.
+        # "describe the error", "check whether any rules …": look and report. "Look for the
+        # newest email" is an instruction.
         part.request = True
+        if first in ("check", "look") and not _asks_back(texts):
+            return INSTRUCTS
         return ASKS
     if first == "let" and texts[1:2] == ["me"]:
         return TELLS  # "let me check": the agent's own action
-    if first in ACTION_VERBS:  # the bare verb: "hold", not "held" or "clicked"
+    if _is_action(first):  # the bare verb: "hold", not "held" or "clicked"
         return INSTRUCTS
     if first == "you" and len(lemmas) > 2 and lemmas[1] in YOU_MODALS:
         rest = [w for w in lemmas[2:] if w not in ("also", "just", "to", "not", "now", "then")]
@@ -348,6 +359,26 @@ def _kind(
     if first == "if" and texts[1:2] == ["you"] and len(lemmas) > 2 and lemmas[2] in ACTION_VERBS:
         return INSTRUCTS
     return TELLS
+
+
+_REPORT_WORDS = frozenset(
+    ("whether", "if", "what", "which", "any", "anything", "anyone", "tell", "let", "how", "where")
+)
+
+
+def _is_action(word: str) -> bool:
+    """An action verb as typed, "re-" forms included ("re-link", "reupload")."""
+    if word in ACTION_VERBS:
+        return True
+    for prefix in ("re-", "re"):
+        if word.startswith(prefix) and word[len(prefix) :] in ACTION_VERBS:
+            return True
+    return False
+
+
+def _asks_back(texts: list[str]) -> bool:
+    """'Check whether any rules forward your mail', 'look and tell me what it says'."""
+    return any(word in _REPORT_WORDS for word in texts[1:])
 
 
 def _is_formula(part: Part, model: ScenarioModel) -> bool:
@@ -367,7 +398,7 @@ def _is_keyword_list(sentences: list[Sentence], model: ScenarioModel) -> bool:
             if _is_formula(part, model):
                 continue
             size = len(part.tokens)
-            structure = any(t.lemma in STRUCTURE_WORDS for t in part.tokens)
+            structure = any(t.lemma in STRUCTURE_WORDS - CONJUNCTIONS for t in part.tokens)
             if tuple(t.lemma for t in part.tokens) in model.echoes and not (
                 part.kind == INSTRUCTS and size >= 3
             ):
@@ -386,7 +417,14 @@ def _is_keyword_list(sentences: list[Sentence], model: ScenarioModel) -> bool:
                 sentence_words += size
     if fragments == 1 and not sentence_words:
         return fragment_words >= 3  # "hi sorry calendar", "wifi channel less busy 5ghz"
+    terse = [s for s in sentences if s.question_mark and len(_content_parts(s, model)) == 1]
+    if not sentence_words and fragments == 2 == len(terse) == len(sentences):
+        return False  # "Photos? Replacement or refund?": terse, but two real questions
     return fragments >= 2 and 2 * fragment_words >= sentence_words
+
+
+def _content_parts(sentence: Sentence, model: ScenarioModel) -> list[Part]:
+    return [part for part in sentence.parts if not _is_formula(part, model)]
 
 
 def _echoes(part: Part, model: ScenarioModel) -> int:
@@ -398,6 +436,23 @@ def _echoes(part: Part, model: ScenarioModel) -> int:
         if len(echo) > 1
         and any(tuple(lemmas[i : i + len(echo)]) == echo for i in range(len(lemmas)))
     )
+
+
+# What an agent can commit to doing that the customer then waits for ("I'll book an engineer").
+COMMITMENT_VERBS = (ACTION_VERBS - {"start", "check", "look", "try", "make", "go", "use"}) | {
+    "book",
+    "arrange",
+    "issue",
+    "offer",
+    "escalate",
+    "credit",
+    "refund",
+    "unlock",
+}
+
+
+# "refund or credit" is still a list of keywords: conjunctions alone do not make a sentence.
+CONJUNCTIONS = frozenset({"and", "or", "but", "so", "then", "nor"})
 
 
 # --- acts ----------------------------------------------------------------------------------------
@@ -426,22 +481,27 @@ def _negated_start(part: Part) -> bool:
     return "not" in head[:3] or "never" in head[:2] or head[:3] == ["no", "need", "to"]
 
 
-def _has_phrase(part: Part, phrases, *, negatable: bool) -> bool:
+def _phrase_span(part: Part, phrases, *, negatable: bool) -> list[Token]:
+    """The words of the first of `phrases` said in `part` (not negated), or []."""
     lemmas = part.lemmas
     texts = [t.text.lower() for t in part.tokens]
     for phrase in phrases:
         index = _find(lemmas, texts, phrase)
         if index >= 0 and not (negatable and _negated_before(part, index)):
-            return True
-    return False
+            return part.tokens[index : index + len(phrase)]
+    return []
 
 
-def _feeling(part: Part) -> bool:
+def _has_phrase(part: Part, phrases, *, negatable: bool) -> bool:
+    return bool(_phrase_span(part, phrases, negatable=negatable))
+
+
+def _feeling(part: Part) -> list[Token]:
     """A feeling word said to the customer, not about the agent ('I'm not frustrated')."""
     for index, token in enumerate(part.tokens):
         if token.lemma in FEELING_WORDS or token.text.lower() in FEELING_WORDS:
-            return not _negated_before(part, index)
-    return False
+            return [] if _negated_before(part, index) else [token]
+    return []
 
 
 def _quotes_confirm_line(model: ScenarioModel, text: str) -> bool:
@@ -558,7 +618,7 @@ def _facts_asked(model: ScenarioModel, text: str, sentences: list[Sentence]):
         tokens = _asking_tokens(sentence)
         if not tokens:
             continue
-        matches = _matches(model, _main_clause(tokens)) or _matches(model, tokens)
+        matches = _matches(model, _main_clause(tokens))
         if not matches:
             # Asked about what an answer says, with the context given before the question.
             matches = _matches(model, sentence.tokens, answers_only=True)
@@ -589,6 +649,12 @@ def _asking_tokens(sentence: Sentence) -> list[Token]:
 PRONOUNS = frozenset({"you", "i", "we", "they", "it", "he", "she", "there", "anything", "anyone"})
 CONDITIONS = frozenset({"if", "when", "once", "whenever"})
 SUBORDINATORS = frozenset({"since", "after", "before", "when", "while", "because", "until", "if"})
+# What starts a clause after "since", "when"…: "since you cancelled", "when the refund goes
+# through", "after being charged".
+CLAUSE_STARTS = frozenset(
+    {"you", "i", "we", "they", "it", "he", "she", "the", "your", "my", "our", "this", "that"}
+    | {"being", "having", "someone"}
+)
 
 
 def _is_condition(part: Part) -> bool:
@@ -600,7 +666,7 @@ def _main_clause(tokens: list[Token]) -> list[Token]:
     question is about, as opposed to the circumstances it mentions."""
     for index in range(1, len(tokens) - 1):
         word, following = tokens[index].text.lower(), tokens[index + 1].text.lower()
-        if word in SUBORDINATORS and following in ("you", "i", "we", "they", "it", "he", "she"):
+        if word in SUBORDINATORS and following in CLAUSE_STARTS:
             return tokens[:index]
     return tokens
 
@@ -674,11 +740,8 @@ def _most_specific(matches: dict[str, _FactMatch]) -> list[str]:
         # "the dates on both charges": "charges" echoes the ticket ("charged twice"), so it
         # does not also ask for the amounts when another word asks for something.
         matches = {key: match for key, match in matches.items() if match.strong}
-    typed = any(match.literal for match in matches.values())
     kept = []
     for key, match in matches.items():
-        if typed and not match.literal:
-            continue
         if any(
             other_key != key
             and match.tokens <= other.tokens
@@ -692,6 +755,20 @@ def _most_specific(matches: dict[str, _FactMatch]) -> list[str]:
 
 def _fixes(model: ScenarioModel, text: str, sentences: list[Sentence]):
     """(fix steps, wrong fixes) of the message."""
+    outcomes = {
+        (entry.id, phrase.text): [_phrase_in(sentence, phrase) for sentence in sentences]
+        for entry in model.entries
+        for phrase in entry.phrases
+    }
+    # Numbers a sentence gives for some key phrase are spoken for: "a refund arrives in 3 to
+    # 5 working days" does not contradict "refund the 59".
+    explained: list[set[float]] = [set() for _ in sentences]
+    for (entry_id, phrase_text), results in outcomes.items():
+        phrase = model.entry(entry_id).phrase(phrase_text)
+        for number, result in enumerate(results):
+            if result and result[0] == "covered":
+                explained[number] |= set(phrase.numbers)
+
     steps: list[FixStep] = []
     wrong: list[WrongFix] = []
     covered_sentences: set[int] = set()
@@ -699,26 +776,29 @@ def _fixes(model: ScenarioModel, text: str, sentences: list[Sentence]):
         matched: list[tuple[str, str]] = []
         mismatched: list[tuple[str, str, int]] = []
         for phrase in entry.phrases:
-            result = None
-            for number, sentence in enumerate(sentences):
-                outcome = _phrase_in(sentence, phrase)
-                if outcome is None:
-                    continue
-                status, tokens = outcome
-                if status == "covered":
-                    result = ("covered", _quote(text, tokens), number)
-                    break
-                result = result or ("wrong", _quote(text, tokens), number, _told(sentence))
-            if result and result[0] == "covered":
-                matched.append((phrase.text, result[1]))
-                covered_sentences.add(result[2])
-            elif result:
-                mismatched.append((phrase.text, result[1], result[2], result[3]))
-        for phrase_text, quote, number, told in mismatched:
-            phrase = next(p for p in entry.phrases if p.text == phrase_text)
-            sentence = sentences[number]
-            if told and not _addresses_customer(sentence):
+            results = outcomes[(entry.id, phrase.text)]
+            found = next(
+                (n for n, result in enumerate(results) if result and result[0] == "covered"), None
+            )
+            if found is not None:
+                matched.append((phrase.text, _quote(text, results[found][1])))
+                covered_sentences.add(found)
                 continue
+            for number, result in enumerate(results):
+                if (
+                    result
+                    and {t.number for t in result[1] if t.number is not None} - explained[number]
+                ):
+                    mismatched.append((phrase.text, _quote(text, result[1]), number))
+                    break
+        for phrase_text, quote, number in mismatched:
+            phrase = entry.phrase(phrase_text)
+            sentence = sentences[number]
+            told = _told(sentence)
+            if told and not _addresses_customer(sentence):
+                continue  # background ("devices often stick to the 2.4 GHz band")
+            if not phrase.words and not matched:
+                continue  # a bare number ("350") contradicts only a fix otherwise given
             if matched or not phrase.unit_only or _about_entry(model, entry, sentence):
                 wrong.append(WrongFix(WRONG_NUMBER, quote, entry.id, phrase_text, told))
                 covered_sentences.add(number)
@@ -730,12 +810,27 @@ def _fixes(model: ScenarioModel, text: str, sentences: list[Sentence]):
         if number in covered_sentences:
             continue
         for part in sentence.parts:
-            if part.kind != INSTRUCTS or _negated_start(part):
+            if not _advises(part):
                 continue
-            advice = _unknown_advice(model, part)
-            if advice:
+            if _unknown_advice(model, part):
                 wrong.append(WrongFix(UNKNOWN_ADVICE, _quote(text, part.tokens)))
     return steps, wrong
+
+
+def _advises(part: Part) -> bool:
+    """An instruction, or a remedy the agent commits to ("I'll book an engineer"): advice the
+    customer will act on or wait for."""
+    if part.kind == INSTRUCTS:
+        return not _negated_start(part)
+    texts = [t.text.lower() for t in part.tokens[:4]]
+    lemmas = [t.lemma for t in part.tokens[:4]]
+    return (
+        part.kind == TELLS
+        and texts[:2] in (["i", "will"], ["we", "will"], ["i", "can"], ["we", "can"])
+        and "not" not in texts
+        and len(lemmas) > 2
+        and lemmas[2] in COMMITMENT_VERBS
+    )
 
 
 def _told(sentence: Sentence) -> bool:
@@ -765,7 +860,8 @@ def _about_entry(model: ScenarioModel, entry, sentence: Sentence) -> bool:
 
 
 def _phrase_in(sentence: Sentence, phrase) -> tuple[str, list[Token]] | None:
-    """Whether a key phrase is told in this sentence: ("covered" | "wrong", the words)."""
+    """Whether a key phrase is told in this sentence: ("covered" | "mismatch", the words); a
+    mismatch has the phrase's words with other numbers than the phrase's."""
     telling = [p for p in sentence.parts if p.kind in (TELLS, INSTRUCTS, SUGGESTS) or p.request]
     tokens = [t for p in telling for t in p.tokens]
     if not tokens:
@@ -782,13 +878,14 @@ def _phrase_in(sentence: Sentence, phrase) -> tuple[str, list[Token]] | None:
             index = part.tokens.index(used[0])
             if _negated_before(part, index, window=6) or _negated_start(part):
                 return None
-    numbers = [t for t in tokens if t.number is not None]
+    # "one" is as often a pronoun ("you won't need to raise one") as a number.
+    numbers = [t for t in tokens if t.number is not None and t.text.lower() != "one"]
     if phrase.numbers:
         values = {t.number for t in numbers}
         if all(n in values for n in phrase.numbers):
             used += [t for t in numbers if t.number in phrase.numbers]
         elif numbers:
-            return "wrong", sorted(used + numbers, key=lambda t: t.start)
+            return "mismatch", sorted(used + numbers, key=lambda t: t.start)
         else:
             return None
     if not used:

@@ -15,6 +15,7 @@ from sessions_app.reading.lexicon import (
     STOP_WORDS,
     TopicWord,
     concepts_of,
+    synonyms,
     tokenize,
     topic_words,
     words_of,
@@ -57,6 +58,10 @@ class EntryModel:
     id: str
     title: str
     phrases: tuple[KeyPhrase, ...]
+
+    def phrase(self, text: str) -> KeyPhrase:
+        return next(phrase for phrase in self.phrases if phrase.text == text)
+
     #: every concept of the entry's title, body and key phrases
     vocabulary: frozenset[str]
 
@@ -158,6 +163,14 @@ def _concepts(text: str) -> set[str]:
     return out
 
 
+@functools.cache
+def _common_vocabulary() -> frozenset[str]:
+    """Words a typo is read against in every scenario: the synonym groups' and the small
+    words ("wich", "hw")."""
+    words = {word for word in synonyms().words if word.isalpha() and len(word) >= 3}
+    return frozenset(words | {word for word in STOP_WORDS if len(word) >= 3})
+
+
 def compile_scenario(scenario: dict, *, key: str = "") -> ScenarioModel:
     persona = scenario.get("customer_persona") or {}
     ticket = scenario.get("ticket_template") or {}
@@ -231,11 +244,13 @@ def compile_scenario(scenario: dict, *, key: str = "") -> ScenarioModel:
         if lemmas:
             forbidden.append((str(phrase), lemmas))
 
-    vocabulary: set[str] = set()
+    vocabulary: set[str] = set(_common_vocabulary())
     for value in (
         [str(w) for f in persona.get("facts") or [] for w in (f.get("asked_by") or [])]
         + [_text(raw.get("key_phrases")) for raw in scenario.get("knowledge_base_entries") or []]
         + [_text(raw.get("title")) for raw in scenario.get("knowledge_base_entries") or []]
+        + [_text(raw.get("body")) for raw in scenario.get("knowledge_base_entries") or []]
+        + [str(f.get("answer") or "") for f in persona.get("facts") or []]
     ):
         vocabulary |= words_of(value)
     info = ticket.get("customer_info") or {}

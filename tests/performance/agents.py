@@ -1,7 +1,7 @@
 """Scripted trainees for scoring tests: transcripts built straight from a scenario document.
 
 The good agent does what every scenario's rubric asks (greets by name, acknowledges, asks for
-each hidden fact, delivers each required knowledge-base entry in plain words, confirms, closes);
+each hidden fact, tells each required knowledge-base article in sentences, confirms, closes);
 the rude and careless agents do what a trainee must not.
 """
 
@@ -35,9 +35,8 @@ def good_agent(document: dict) -> list[tuple[str, str]]:
     turns.append(("customer", answers))
     for entry_id in requires:
         entry = kb[entry_id]
-        phrases = entry.get("key_phrases") or [entry["title"]]
-        steps = " Then ".join(f"{phrase}." for phrase in phrases)
-        turns.append(("agent", f"Thank you, that helps. Here is the fix. {steps}"))
+        # The article in full sentences: key phrases pasted as fragments would earn nothing.
+        turns.append(("agent", f"Thank you, that helps. {entry['title']}. {entry['body']}"))
         turns.append(("customer", "OK, done that."))
     confirm = (persona.get("resolution") or {}).get("confirm") or "That worked, thanks."
     turns.append(("customer", confirm))

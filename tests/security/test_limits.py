@@ -131,12 +131,12 @@ async def test_each_reply_asks_for_at_most_the_per_reply_and_remaining_session_t
     communicator = await _open(chat, trainee)
     await communicator.send_json_to(_frame("one"))
     await frames_until(communicator, "customer.done", timeout=10)
-    assert model.requests[-1]["body"]["max_tokens"] == 50
+    assert model.requests[-1]["body"]["max_completion_tokens"] == 50
     # Near the end of the budget, a reply may only use what is left.
     await database_sync_to_async(UserSession.objects.filter(pk=chat.pk).update)(tokens_used=980)
     await communicator.send_json_to(_frame("two"))
     await frames_until(communicator, "customer.done", timeout=10)
-    assert model.requests[-1]["body"]["max_tokens"] == 20
+    assert model.requests[-1]["body"]["max_completion_tokens"] == 20
     session = await database_sync_to_async(UserSession.objects.get)(pk=chat.pk)
     assert session.tokens_used == 990  # the server's usage was counted
     await communicator.disconnect()

@@ -177,7 +177,9 @@ async def test_escalation_ends_the_session_and_starts_scoring(trainee, trainee_c
     communicator, _ = await opened(chat, trainee_cookie)
     await communicator.send_json_to(agent("Calm down. It is not my problem."))
     frames = await frames_until(communicator, "session.status")
-    assert frames[-2]["message"]["content"] == "This isn't helping. I want to speak to a manager."
+    assert frames[-2]["message"]["content"].endswith(
+        "This isn't helping. I want to speak to a manager."
+    )
     assert frames[-1]["status"] in ("scoring", "scored")
     assert frames[-1]["outcome"] == "escalated"
 

@@ -1,12 +1,10 @@
 """The offline customer, driven by scenario documents only (no database, no network)."""
 
-import copy
 import itertools
 import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from sessions_app.engines import OUTCOME_ESCALATED, OUTCOME_RESOLVED, Turn, get_engine
 from sessions_app.engines.offline import OfflineEngine, tone_of
@@ -260,47 +258,3 @@ async def test_replies_stream_in_small_deltas_at_the_configured_pace(settings):
 def test_chunking_keeps_every_character():
     text = "  Hold the reset button\nfor 10 seconds.  "
     assert "".join(chunk_words(text)) == text
-
-
-# --- every bundled scenario can be won by a decent agent ------------------------------------
-
-
-def library_documents() -> list[tuple[str, dict]]:
-    documents = []
-    for path in sorted(LIBRARY.glob("*.y*ml")):
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for document in loaded if isinstance(loaded, list) else [loaded]:
-            documents.append((f"{path.name}:{document.get('slug')}", document))
-    return documents
-
-
-def scripted_good_agent(document: dict) -> list[str]:
-    """Built from the file alone: greet with empathy, ask about each fact with its first
-    `asked_by` word, tell each required entry's article in full sentences, thank."""
-    persona = document.get("customer_persona") or {}
-    knowledge = {e["id"]: e for e in document.get("knowledge_base_entries") or []}
-    lines = ["Hello, thank you for contacting us. I'm sorry about the trouble, I understand."]
-    for fact in persona.get("facts") or []:
-        lines.append(f"Could you tell me about the {fact['asked_by'][0]}?")
-    for entry_id in (persona.get("resolution") or {}).get("requires") or []:
-        entry = knowledge[entry_id]
-        lines.append(f"Here is what to do: {entry['title']}. {entry['body']}")
-    lines.append("Thank you for your patience, have a great day!")
-    return lines
-
-
-LIBRARY_DOCUMENTS = library_documents()
-
-
-@pytest.mark.skipif(not LIBRARY_DOCUMENTS, reason="no bundled scenarios in scenarios/library")
-@pytest.mark.parametrize(
-    "document", [d for _, d in LIBRARY_DOCUMENTS], ids=[n for n, _ in LIBRARY_DOCUMENTS]
-)
-def test_every_bundled_scenario_is_resolvable_by_a_good_agent(document):
-    conversation = Conversation(copy.deepcopy(document))
-    for line in scripted_good_agent(document):
-        conversation.say(line)
-    assert OUTCOME_ESCALATED not in conversation.outcomes, conversation.customer_lines
-    assert OUTCOME_RESOLVED in conversation.outcomes, conversation.customer_lines
-    facts = [f["key"] for f in (document.get("customer_persona") or {}).get("facts") or []]
-    assert sorted(conversation.state["revealed"]) == sorted(facts)
