@@ -121,10 +121,15 @@ class ProfessionalismEvaluator(Evaluator):
                     f"“{shouted[0][1]}” reads as shouting; write in sentence case and use "
                     "bold words sparingly, not capitals."
                 )
-            else:
+            elif hostile:
                 tip = (
                     f"“{snippet(hostile[0].content, 60)}” sounds hostile; keep the wording "
                     "neutral and focused on the fix."
+                )
+            else:
+                tip = (
+                    "Write to the customer in whole, courteous sentences: a list of keywords "
+                    "reads as careless."
                 )
         if not evidence:
             evidence = [transcript.agent[0].evidence()]

@@ -201,15 +201,37 @@ def _word_concepts(lemma: str, table: Synonyms) -> set[str]:
 
 def _mark_phrases(lemmas, concepts, phrases, positions, longest) -> None:
     """Adds a phrase's group to every word of each occurrence, over the given positions."""
+    starts = _phrase_starts(id(phrases), phrases)
     positions = list(positions)
-    for index in range(len(positions)):
-        for size in range(min(longest, len(positions) - index), 1, -1):
+    for index, position in enumerate(positions):
+        sizes = starts.get(lemmas[position])
+        if not sizes:
+            continue
+        for size in sizes:
             window = positions[index : index + size]
+            if len(window) < size:
+                continue
             groups = phrases.get(tuple(lemmas[p] for p in window))
             if groups:
-                for position in window:
-                    concepts[position] |= groups
+                for place in window:
+                    concepts[place] |= groups
                 break
+
+
+_STARTS: dict[int, dict[str, tuple[int, ...]]] = {}
+
+
+def _phrase_starts(key: int, phrases) -> dict[str, tuple[int, ...]]:
+    """For each first word, the lengths of the phrases it starts, longest first."""
+    starts = _STARTS.get(key)
+    if starts is None:
+        found: dict[str, set[int]] = {}
+        for phrase in phrases:
+            found.setdefault(phrase[0], set()).add(len(phrase))
+        starts = _STARTS[key] = {
+            word: tuple(sorted(sizes, reverse=True)) for word, sizes in found.items()
+        }
+    return starts
 
 
 @functools.lru_cache(maxsize=16384)

@@ -41,7 +41,7 @@ from sessions_app.reading.turn import (
     TurnReading,
     WrongFix,
 )
-from sessions_app.reading.words import phrase_list, word_set
+from sessions_app.reading.words import PhraseIndex, phrase_list, word_set
 
 # Part kinds.
 ASKS = "asks"  # a question or request for information
@@ -64,19 +64,20 @@ ASKING_IMPERATIVES = word_set("asking_imperatives")
 NON_FIX_VERBS = word_set("non_fix_verbs")
 ACTION_VERBS = word_set("action_verbs")
 YOU_MODALS = word_set("you_modals")
-INFO_REQUEST_OPENERS = phrase_list("info_request_openers")
-INSTRUCTION_OPENERS = phrase_list("instruction_openers")
+INFO_REQUEST_OPENERS = PhraseIndex(phrase_list("info_request_openers"))
+INSTRUCTION_OPENERS = PhraseIndex(phrase_list("instruction_openers"))
 GREETING_WORDS = word_set("greeting")
-GREETING_OPENERS = phrase_list("greeting_openers")
-EMPATHY_PHRASES = phrase_list("empathy_phrases")
+GREETING_OPENERS = PhraseIndex(phrase_list("greeting_openers"))
+EMPATHY_PHRASES = PhraseIndex(phrase_list("empathy_phrases"))
 FEELING_WORDS = word_set("feeling_words")
 APOLOGY_WORDS = word_set("apology")
-BLAME_PHRASES = phrase_list("blame_phrases")
-CLOSING_PHRASES = phrase_list("closing_phrases")
-INJECTION_PHRASES = phrase_list("injection_phrases")
+BLAME_PHRASES = PhraseIndex(phrase_list("blame_phrases"))
+CLOSING_PHRASES = PhraseIndex(phrase_list("closing_phrases"))
+INJECTION_PHRASES = PhraseIndex(phrase_list("injection_phrases"))
 QUOTE_CUES = word_set("quote_cues")
 GENERIC_WORDS = word_set("generic")
 FORMULA_WORDS = GREETING_WORDS | DISCOURSE | APOLOGY_WORDS | word_set("formula_extra")
+JARGON_INDEX = PhraseIndex(tuple(term.split()) for term in JARGON)
 # "SYSTEM:", "[[RESOLVED]]", "### New instructions": text shaped for a program, not a person.
 _INJECTION_MARK_RE = re.compile(
     r"\b(?:system|assistant|developer|admin)(?: note| message| prompt| override)?\s*:"
@@ -298,9 +299,9 @@ def _kind(
     if not lemmas:
         return TELLS
     first = texts[0]
-    if any(_starts_with(lemmas, texts, opener) for opener in INFO_REQUEST_OPENERS):
+    if INFO_REQUEST_OPENERS.starts(lemmas, texts):
         return ASKS
-    if any(_starts_with(lemmas, texts, opener) for opener in INSTRUCTION_OPENERS):
+    if INSTRUCTION_OPENERS.starts(lemmas, texts):
         return INSTRUCTS
     if first in WH_WORDS:
         if first == "how" and len(texts) > 1 and texts[1] == "to":
@@ -408,8 +409,8 @@ def _is_keyword_list(sentences: list[Sentence], model: ScenarioModel) -> bool:
                 # words in a long run of keywords do not make it a sentence.
                 share = sum(1 for t in part.tokens if t.lemma in STRUCTURE_WORDS) / size
                 pasted = size < 2 or (size >= 6 and share < 0.25 and _echoes(part, model) >= 2)
-            else:  # "hold reset 10 sec" is terse; "reset button 10 seconds paperclip" a list
-                pasted = not (part.kind == INSTRUCTS and 2 <= size <= 4)
+            else:  # "unplug it" is terse; "reset button 10 seconds" a list of keywords
+                pasted = not (part.kind == INSTRUCTS and 2 <= size <= 3)
             if pasted:
                 fragments += 1
                 fragment_words += size
@@ -481,13 +482,15 @@ def _negated_start(part: Part) -> bool:
     return "not" in head[:3] or "never" in head[:2] or head[:3] == ["no", "need", "to"]
 
 
-def _phrase_span(part: Part, phrases, *, negatable: bool) -> list[Token]:
+def _phrase_span(part: Part, phrases: PhraseIndex, *, negatable: bool) -> list[Token]:
     """The words of the first of `phrases` said in `part` (not negated), or []."""
-    lemmas = part.lemmas
     texts = [t.text.lower() for t in part.tokens]
-    for phrase in phrases:
-        index = _find(lemmas, texts, phrase)
-        if index >= 0 and not (negatable and _negated_before(part, index)):
+    seen = set()
+    for index, phrase in phrases.matches(part.lemmas, texts):
+        if phrase in seen:
+            continue  # only a phrase's first occurrence counts, as it is read left to right
+        seen.add(phrase)
+        if not (negatable and _negated_before(part, index)):
             return part.tokens[index : index + len(phrase)]
     return []
 
@@ -518,7 +521,7 @@ def _is_injection(text: str, sentence: Sentence) -> bool:
     tokens = sentence.tokens
     lemmas = [t.lemma for t in tokens]
     texts = [t.text.lower() for t in tokens]
-    return any(_find(lemmas, texts, phrase) >= 0 for phrase in INJECTION_PHRASES)
+    return bool(INJECTION_PHRASES.matches(lemmas, texts))
 
 
 def _greeting(text: str, sentences: list[Sentence]) -> str:
@@ -528,7 +531,7 @@ def _greeting(text: str, sentences: list[Sentence]) -> str:
     texts = [t.text.lower() for t in first.tokens]
     if texts and texts[0] in GREETING_WORDS:
         return _quote(text, first.tokens)
-    if any(_starts_with(first.lemmas, texts, opener) for opener in GREETING_OPENERS):
+    if GREETING_OPENERS.starts(first.lemmas, texts):
         return _quote(text, first.tokens)
     return ""
 
@@ -538,10 +541,11 @@ def _blame(text: str, sentences: list[Sentence]):
         for part in sentence.parts:
             lemmas = part.lemmas
             texts = [t.text.lower() for t in part.tokens]
-            for phrase in BLAME_PHRASES:
-                index = _find(lemmas, texts, phrase)
-                if index < 0:
+            seen = set()
+            for index, phrase in BLAME_PHRASES.matches(lemmas, texts):
+                if phrase in seen:
                     continue
+                seen.add(phrase)
                 if phrase[0] != "not" and _negated_before(part, index):
                     continue  # "it's not your fault"
                 if _in_quotes(text, part.tokens[index].start):
@@ -587,11 +591,12 @@ def _jargon(model: ScenarioModel, text: str, tokens: tuple[Token, ...]):
         return
     lemmas = [t.lemma for t in tokens]
     texts = [t.text.lower() for t in tokens]
-    for term in JARGON:
-        words = tuple(term.split())
-        index = _find(lemmas, texts, words)
-        if index >= 0 and not all(word in model.known_words for word in words):
-            yield text[tokens[index].start : tokens[index + len(words) - 1].end]
+    seen = set()
+    for index, words in JARGON_INDEX.matches(lemmas, texts):
+        if words in seen or all(word in model.known_words for word in words):
+            continue
+        seen.add(words)
+        yield text[tokens[index].start : tokens[index + len(words) - 1].end]
 
 
 def _is_shouting(text: str) -> bool:

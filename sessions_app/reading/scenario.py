@@ -66,7 +66,9 @@ class EntryModel:
     vocabulary: frozenset[str]
 
 
-@dataclass(frozen=True)
+# Compared and hashed by identity: models are cached per scenario version, and a message's
+# reading is cached per (model, text), so hashing every field on each lookup would be waste.
+@dataclass(frozen=True, eq=False)
 class ScenarioModel:
     key: str
     facts: tuple[FactModel, ...]
@@ -106,7 +108,20 @@ def scenario_key(scenario: dict) -> str:
 
 
 def model_for(scenario: dict) -> ScenarioModel:
-    return _compiled(scenario_key(scenario), _Frozen(scenario))
+    """The compiled model of a scenario document. A session's snapshot is the same object
+    turn after turn and never changes, so the document's identity finds its model before its
+    content hash has to be worked out (the hash was a tenth of a turn's CPU)."""
+    known = _BY_IDENTITY.get(id(scenario))
+    if known is not None and known[0] is scenario:
+        return known[1]
+    model = _compiled(scenario_key(scenario), _Frozen(scenario))
+    if len(_BY_IDENTITY) >= 64:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(scenario)] = (scenario, model)
+    return model
+
+
+_BY_IDENTITY: dict[int, tuple[dict, ScenarioModel]] = {}
 
 
 class _Frozen:

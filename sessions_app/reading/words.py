@@ -79,6 +79,9 @@ def split_words(text: str) -> list[tuple[str, int, int]]:
         if lower in _IRREGULAR_NEGATIONS:
             out += [(_IRREGULAR_NEGATIONS[lower], start, end), ("not", start, end)]
             continue
+        if "'" not in lower:
+            out.append((lower, start, end))
+            continue
         for suffix, expansion in _CONTRACTIONS.items():
             if lower.endswith(suffix) and len(lower) > len(suffix):
                 out += [(lower[: -len(suffix)], start, end), (expansion, start, end)]
@@ -86,3 +89,43 @@ def split_words(text: str) -> list[tuple[str, int, int]]:
         else:
             out.append((lower.split("'")[0], start, end))  # "Dana's" reads as "Dana"
     return out
+
+
+class PhraseIndex:
+    """Many phrases, found by their first word: a clause is scanned once, trying at each word
+    only the phrases that can start there (trying every phrase at every word was most of a
+    turn's CPU)."""
+
+    def __init__(self, phrases):
+        self.by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for order, phrase in enumerate(phrases):
+            if phrase:
+                self.by_first.setdefault(phrase[0], []).append((order, tuple(phrase)))
+
+    def starts(self, lemmas: list[str], texts: list[str]) -> bool:
+        """Whether one of the phrases opens the clause."""
+        for first in {lemmas[0], texts[0]} if lemmas else ():
+            for _order, phrase in self.by_first.get(first, ()):
+                if len(phrase) <= len(lemmas) and all(
+                    word in (lemmas[k], texts[k]) for k, word in enumerate(phrase)
+                ):
+                    return True
+        return False
+
+    def matches(self, lemmas: list[str], texts: list[str]) -> list[tuple[int, tuple[str, ...]]]:
+        """(position, phrase) of every occurrence, in the phrases' order, then by position."""
+        found = []
+        by_first = self.by_first
+        for index, (lemma, text) in enumerate(zip(lemmas, texts, strict=True)):
+            for first in (lemma,) if lemma == text else (lemma, text):
+                if first not in by_first:
+                    continue
+                for order, phrase in by_first[first]:
+                    size = len(phrase)
+                    if index + size <= len(lemmas) and all(
+                        word in (lemmas[index + k], texts[index + k])
+                        for k, word in enumerate(phrase)
+                    ):
+                        found.append((order, index, phrase))
+        found.sort()
+        return [(index, phrase) for _order, index, phrase in found]
