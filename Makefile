@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 WS_MAX_SIZE ?= 65536
 
 .PHONY: run test worker beat lint fmt migrate seed serve bench clean check screenshots audit \
-	audit-baseline
+	audit-baseline validity
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ serve: $(VENV)/.runtime
 ## bench/RESULTS.md (~12-18 min; BENCH_QUICK=1 for ~5). PostgreSQL `dojo_bench` + Redis DB 8.
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run
+
+## make validity: how well the customer and the rubric follow what the trainee meant, on the
+## labelled corpus in validity/corpus/; writes docs/validity.md, fails when a target is missed.
+validity: $(VENV)/.runtime
+	$(BIN)/python -m validity.run --check
 
 ## make worker: a Celery worker (needs REDIS_URL); `make beat` runs the periodic sweeps.
 worker: $(VENV)/.runtime

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from config.errors import DomainError
 from scenarios.forms import YAMLDocumentField
 from scenarios.models import JSON_FIELDS, Scenario
+from scenarios.reading import read_message
 from scenarios.selectors import prerequisite_graph
 from scenarios.services import scenario_duplicate, scenarios_export, scenarios_set_active
 from scenarios.validation import find_prerequisite_cycle
@@ -71,7 +72,12 @@ NEW_SCENARIO_SKELETON = {
 class ScenarioAdminForm(forms.ModelForm):
     ticket_template = YAMLDocumentField(rows=12, help_text="YAML (or JSON). See CONTRACT §2.")
     customer_persona = YAMLDocumentField(
-        rows=28, help_text="Facts are hidden from the trainee until asked for."
+        rows=28,
+        help_text=(
+            "Facts are hidden from the trainee until asked for. asked_by takes topic words or "
+            "whole example questions; they are matched by meaning (synonyms, word forms). "
+            "Use “Check a message” above to see what a sample question asks."
+        ),
     )
     knowledge_base_entries = YAMLDocumentField(rows=20, required=False)
     assessment_criteria = YAMLDocumentField(rows=14)
@@ -205,6 +211,11 @@ class ScenarioAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.try_view),
                 name="scenarios_scenario_try",
             ),
+            path(
+                "<int:pk>/read/",
+                self.admin_site.admin_view(self.read_view),
+                name="scenarios_scenario_read",
+            ),
             *super().get_urls(),
         ]
 
@@ -212,8 +223,31 @@ class ScenarioAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "try_url": reverse("admin:scenarios_scenario_try", args=[object_id]),
+            "read_url": reverse("admin:scenarios_scenario_read", args=[object_id]),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def read_view(self, request, pk):
+        """How a sample agent message is read against the saved scenario: what an author
+        checks after writing `asked_by` topics or example questions."""
+        scenario = get_object_or_404(Scenario, pk=pk)
+        if not self.has_view_permission(request, scenario):
+            raise PermissionDenied
+        message = str(request.GET.get("message") or "")[:4000]
+        reading = read_message(scenario.to_document(), message) if message.strip() else None
+        return TemplateResponse(
+            request,
+            "scenarios/admin/read_sample.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "scenario": scenario,
+                "title": f"Check a message against “{scenario.title}”",
+                "message": message,
+                "reading": reading,
+                "acts": sorted(reading.acts) if reading else [],
+            },
+        )
 
     def try_view(self, request, pk):
         """GET asks for confirmation; POST starts a preview and opens the chat as a trainee."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sessions_app.reading import model_for, read_message
-from sessions_app.reading.turn import WRONG_NUMBER
+from scenarios.reading import model_for, read_message
+from scenarios.reading.turn import WRONG_NUMBER
 from validity.corpus import LabelledMessage, scenario
 
 

@@ -16,9 +16,9 @@ from functools import cached_property
 from rapidfuzz import fuzz
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from scenarios.reading import TurnReading
+from scenarios.reading.turn import WrongFix
 from sessions_app.engines.customer import CustomerState, TurnRecord, replay
-from sessions_app.reading import TurnReading
-from sessions_app.reading.turn import WrongFix
 
 _ANALYZER = SentimentIntensityAnalyzer()
 

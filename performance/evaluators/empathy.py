@@ -8,8 +8,8 @@ takes up the customer's own words or names their feeling counts fully; a stock p
 
 from performance.evaluators.base import CriterionResult, Evaluator, Message, Transcript, snippet
 from performance.registry import register
-from sessions_app.reading.lexicon import STOP_WORDS, tokenize
-from sessions_app.reading.turn import APOLOGY, BLAME, EMPATHY
+from scenarios.reading.lexicon import STOP_WORDS, tokenize
+from scenarios.reading.turn import APOLOGY, BLAME, EMPATHY
 
 UPSET_COMPOUND = -0.3
 

@@ -8,7 +8,7 @@ passing earns nothing.
 
 from performance.evaluators.base import CriterionResult, Evaluator, Transcript, humanise
 from performance.registry import register
-from sessions_app.reading.turn import QUESTION
+from scenarios.reading.turn import QUESTION
 
 #: Replies within which asking counts as prompt; each later reply costs points.
 PROMPT_REPLIES = 2

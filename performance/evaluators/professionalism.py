@@ -15,7 +15,7 @@ from performance.evaluators.base import (
     snippet,
 )
 from performance.registry import register
-from sessions_app.reading.turn import BLAME, UNKNOWN_ADVICE
+from scenarios.reading.turn import BLAME, UNKNOWN_ADVICE
 
 HOSTILE_TONE = -0.5
 

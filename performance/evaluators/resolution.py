@@ -1,6 +1,6 @@
 """Resolution: the customer confirmed that the fix the agent gave worked.
 
-The fix is judged as the customer judged it live (`sessions_app.reading` + the customer's
+The fix is judged as the customer judged it live (`scenarios.reading` + the customer's
 state machine): every required knowledge-base entry told in sentences, its numbers right. A
 wrong or missing fix earns at most `UNRESOLVED_CAP`, however many key words were typed.
 """
@@ -9,8 +9,8 @@ from rapidfuzz import fuzz
 
 from performance.evaluators.base import CriterionResult, Evaluator, Transcript, snippet
 from performance.registry import register
-from sessions_app.reading import model_for
-from sessions_app.reading.turn import WRONG_NUMBER
+from scenarios.reading import model_for
+from scenarios.reading.turn import WRONG_NUMBER
 
 RESOLVED_SCORE = 100
 UNRESOLVED_CAP = 40

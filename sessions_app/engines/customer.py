@@ -1,7 +1,7 @@
 """The simulated customer as a state machine over turn readings.
 
 Each agent turn (the agent's messages since the customer last spoke) is read once
-(`sessions_app.reading`), and `advance` decides what the customer does: which facts they give,
+(`scenarios.reading`), and `advance` decides what the customer does: which facts they give,
 whether a fix worked, how much patience is left, whether they are resolved or escalate. The
 engines only put that `Reaction` into words (the offline voice, or a model), so whatever voice
 speaks, the facts, the outcome and the score rest on the same decisions.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sessions_app.reading import TurnReading, model_for, read_message
-from sessions_app.reading.turn import APOLOGY, CLOSING, EMPATHY, INSTRUCTION, QUESTION, WrongFix
+from scenarios.reading import TurnReading, model_for, read_message
+from scenarios.reading.turn import APOLOGY, CLOSING, EMPATHY, INSTRUCTION, QUESTION, WrongFix
 
 STATE_VERSION = 2
 OUTCOME_RESOLVED = "resolved"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import bisect
 import functools
 
-from sessions_app.reading.lexicon import tokenize
-from sessions_app.reading.scenario import model_for
+from scenarios.reading.lexicon import tokenize
+from scenarios.reading.scenario import model_for
 
 # Our own instruction wording is guarded in windows of this many characters (after
 # normalising case and spaces): shorter runs are ordinary phrases a customer may well say.

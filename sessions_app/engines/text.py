@@ -1,6 +1,6 @@
 """Small text helpers of the engines: a process-stable seed and the streaming chunks.
 
-What the agent's words mean is `sessions_app.reading`'s job, not this module's."""
+What the agent's words mean is `scenarios.reading`'s job, not this module's."""
 
 from __future__ import annotations
 

@@ -218,3 +218,28 @@ def test_a_new_scenario_starts_from_a_valid_skeleton(admin_client):
     data.update(estimated_time=10, xp_reward=50, is_active="on", _save="Save")
     assert admin_client.post(add_url, data).status_code == 302
     assert Scenario.objects.get(slug="brand-new").category == "connectivity"
+
+
+def test_an_author_checks_what_a_sample_question_asks(admin_client, scenario):
+    """asked_by may hold example questions; the admin shows what a sample message matches."""
+    url = reverse("admin:scenarios_scenario_read", args=[scenario.pk])
+    assert url in admin_client.get(change_url(scenario)).content.decode()
+    empty = admin_client.get(url)
+    assert empty.status_code == 200
+    assert "Facts asked for" not in empty.content.decode()
+
+    html = admin_client.get(url, {"message": "What is the status indicator doing?"}).content
+    html = html.decode()
+    assert "<strong>light_colour</strong>" in html
+    statement = admin_client.get(url, {"message": "The light is odd, <b>I</b> know."}).content
+    assert "<strong>light_colour</strong>" not in statement.decode()
+    assert "&lt;b&gt;I&lt;/b&gt;" in statement.decode()  # the sample is escaped
+    wrong = admin_client.get(url, {"message": "Hold the reset button for 30 seconds."}).content
+    assert "the article says “10 seconds”" in wrong.decode()
+
+
+def test_checking_a_message_is_for_staff_only(client_user, scenario):
+    url = reverse("admin:scenarios_scenario_read", args=[scenario.pk])
+    response = client_user.get(url, {"message": "What colour is the light?"})
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

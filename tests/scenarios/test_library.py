@@ -9,10 +9,10 @@ from django.core.management import call_command
 
 from scenarios.loader import read_documents
 from scenarios.models import Scenario
+from scenarios.reading import model_for, read_message
 from scenarios.validation import find_prerequisite_cycle, validate_scenario_document
 from sessions_app.engines import OUTCOME_RESOLVED, Turn
 from sessions_app.engines.offline import OfflineEngine
-from sessions_app.reading import model_for, read_message
 
 LIBRARY = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "library").glob("*.yaml"))
 DOCUMENTS = {item.slug: item.document for item in read_documents(LIBRARY)}

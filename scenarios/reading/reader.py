@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from sessions_app.reading.lexicon import NEGATORS, STOP_WORDS, STRUCTURE_WORDS, Token, tokenize
-from sessions_app.reading.scenario import JARGON, UNIT_WORDS, ScenarioModel, model_for
-from sessions_app.reading.turn import (
+from scenarios.reading.lexicon import NEGATORS, STOP_WORDS, STRUCTURE_WORDS, Token, tokenize
+from scenarios.reading.scenario import JARGON, UNIT_WORDS, ScenarioModel, model_for
+from scenarios.reading.turn import (
     APOLOGY,
     BLAME,
     CLOSING,
@@ -41,7 +41,7 @@ from sessions_app.reading.turn import (
     TurnReading,
     WrongFix,
 )
-from sessions_app.reading.words import PhraseIndex, phrase_list, word_set
+from scenarios.reading.words import PhraseIndex, phrase_list, word_set
 
 # Part kinds.
 ASKS = "asks"  # a question or request for information

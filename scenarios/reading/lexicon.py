@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from sessions_app.reading.words import (
+from scenarios.reading.words import (
     is_known_word,
     lemma_of,
     number_words,

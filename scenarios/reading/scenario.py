@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sessions_app.reading.lexicon import (
+from scenarios.reading.lexicon import (
     STOP_WORDS,
     TopicWord,
     concepts_of,
@@ -20,7 +20,7 @@ from sessions_app.reading.lexicon import (
     topic_words,
     words_of,
 )
-from sessions_app.reading.words import word_set
+from scenarios.reading.words import word_set
 
 # Key-phrase words that only measure something: "10 seconds" is about the number, so the word
 # alone ("wait a second") neither delivers nor contradicts the fix.

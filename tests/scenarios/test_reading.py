@@ -1,4 +1,4 @@
-"""How an agent message is read (sessions_app.reading): the cases a trainee used to game the
+"""How an agent message is read (scenarios.reading): the cases a trainee used to game the
 simulator, each one a test, on the bundled scenarios and the contract's example.
 
 Precision and recall over a labelled corpus are in tests/validity/ (docs/validity.md); these
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sessions_app.reading import read_message
-from sessions_app.reading.turn import (
+from scenarios.reading import read_message
+from scenarios.reading.turn import (
     APOLOGY,
     BLAME,
     CLOSING,
