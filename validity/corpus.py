@@ -43,7 +43,10 @@ def scenario(slug: str) -> dict:
 
 #: Labelled messages: the first set (dev and test) and a second, dev-only set written later,
 #: without reading the first, to tune on more than the first set's dev half.
-MESSAGE_FILES = ("messages.yaml", "messages_extra.yaml")
+MESSAGE_FILES = ("messages.yaml", "messages_extra.yaml", "messages_extra2.yaml")
+#: Scripted conversations: the first set (dev and test, split by scenario) and a dev-only set
+#: over the first set's dev scenarios and five more.
+CONVERSATION_FILES = ("conversations.yaml", "conversations_extra.yaml")
 
 
 def messages(split: str | None = None) -> list[LabelledMessage]:
@@ -72,7 +75,12 @@ def messages(split: str | None = None) -> list[LabelledMessage]:
 
 
 def conversations(split: str | None = None) -> list[ScriptedConversation]:
-    rows = yaml.safe_load((CORPUS / "conversations.yaml").read_text())
+    rows = [
+        row
+        for name in CONVERSATION_FILES
+        if (CORPUS / name).exists()
+        for row in yaml.safe_load((CORPUS / name).read_text())
+    ]
     items = [
         ScriptedConversation(
             id=row["id"],
