@@ -44,6 +44,10 @@ RECAP_RE = any_pattern(
 )
 
 
+#: A close that wraps up an unresolved problem earns at most this.
+UNRESOLVED_CAP = 20
+
+
 @register("closing")
 class ClosingEvaluator(Evaluator):
     label = "Closing"
@@ -69,8 +73,18 @@ class ClosingEvaluator(Evaluator):
             rationale = "The close " + ", ".join(parts) + "."
         else:
             rationale = "The conversation ended without a closing."
+        premature = not transcript.resolved and score > UNRESOLVED_CAP
+        if premature:
+            # Wrapping up a customer whose problem is still there is not a good close.
+            score = UNRESOLVED_CAP
+            rationale += " But the customer's problem was not fixed."
         tip = ""
-        if score < 80:
+        if premature:
+            tip = (
+                "You wrapped up while the customer's problem was still there. Close only once "
+                "they confirm it works, or tell them exactly what happens next."
+            )
+        elif score < 80:
             final = transcript.agent[-1].content.strip()
             tip = (
                 f"Your last reply was “{final[:60]}”. Before you finish, check whether the "

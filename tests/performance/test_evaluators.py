@@ -267,24 +267,26 @@ def test_efficiency_unresolved_is_capped():
 
 
 def test_closing():
-    good = transcript(
-        [
-            OPENING,
-            ("agent", "Hold the reset button."),
-            ("customer", "Oh, it's back up. Thanks!"),
-            (
-                "agent",
-                "Glad it's working! Is there anything else I can help with? Have a great day.",
-            ),
-        ]
+    fixed = ("agent", "Hold the reset button for 10 seconds.")
+    close = (
+        "agent",
+        "Glad it's working! Is there anything else I can help with? Have a great day.",
     )
-    bad = transcript([OPENING, ("agent", "Hold the reset button."), ("customer", "Thanks")])
+    good = transcript([OPENING, fixed, ("customer", "Oh, it's back up. Thanks!"), close])
+    bad = transcript([OPENING, fixed, ("customer", "Thanks")])
+    # The same words wrapping up a problem that was never fixed are not a good close.
+    premature = transcript(
+        [OPENING, ("agent", "Hold the reset button."), ("customer", "And then?"), close]
+    )
     good_result, bad_result = run("closing", good), run("closing", bad)
+    premature_result = run("closing", premature)
     assert good_result.score == 100
     assert bad_result.score == 0
+    assert premature_result.score == 20
+    assert "not fixed" in premature_result.rationale
     assert ids(good_result) == {"m4"}
     assert "anything else" in " ".join(quotes(good_result))
-    assert "Hold the reset button." in bad_result.tip
+    assert "Hold the reset button for 10 seconds." in bad_result.tip
 
 
 @pytest.mark.parametrize("key", BUILTIN_CRITERIA)
