@@ -145,6 +145,7 @@ def tokenize(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[Token
     _mark_phrases(lemmas, concepts, table.full_phrases, range(len(lemmas)), table.longest)
     content_positions = [i for i, lemma in enumerate(lemmas) if lemma not in STOP_WORDS]
     _mark_phrases(lemmas, concepts, table.content_phrases, content_positions, table.longest)
+    _mark_split_pairs(lemmas, concepts, table.content_phrases, content_positions)
     if "again" in lemmas:
         # "connect it to Google again" is "reconnect", "install it again" "reinstall".
         for found in concepts:
@@ -216,6 +217,20 @@ def _mark_phrases(lemmas, concepts, phrases, positions, longest) -> None:
                 for place in window:
                     concepts[place] |= groups
                 break
+
+
+def _mark_split_pairs(lemmas, concepts, phrases, positions) -> None:
+    """A two-word phrase with one other word between ("spare login codes" is "spare codes",
+    "switch the router off" is "switch off"): its group goes to its two words."""
+    starts = _phrase_starts(id(phrases), phrases)
+    for index in range(len(positions) - 2):
+        first, last = positions[index], positions[index + 2]
+        if 2 not in starts.get(lemmas[first], ()):
+            continue
+        groups = phrases.get((lemmas[first], lemmas[last]))
+        if groups:
+            concepts[first] |= groups
+            concepts[last] |= groups
 
 
 _STARTS: dict[int, dict[str, tuple[int, ...]]] = {}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from scenarios.reading.lexicon import NEGATORS, STOP_WORDS, STRUCTURE_WORDS, Token, tokenize
-from scenarios.reading.scenario import JARGON, UNIT_WORDS, ScenarioModel, model_for
+from scenarios.reading.scenario import JARGON, UNIT_WORDS, WH_MARK, ScenarioModel, model_for
 from scenarios.reading.turn import (
     APOLOGY,
     BLAME,
@@ -247,9 +247,12 @@ def _find_the_question(parts: list[Part], model: ScenarioModel) -> None:
     ("roughly what day did it begin, …?"); failing that, the last part with content asks
     ("The light is blinking?", "And since when?")."""
     for part in parts:
-        wh_near_start = any(t.text.lower() in WH_WORDS for t in part.tokens[:3])
-        if part.kind == TELLS and wh_near_start and not _subordinate(part):
-            part.kind = ASKS
+        texts = [t.text.lower() for t in part.tokens]
+        start = texts[_strip_openers(part.lemmas, texts, model) :][:1]
+        wh_near_start = any(word in WH_WORDS for word in texts[:3])
+        asks_anything = start and (start[0] in AUX_WORDS or start[0] in ANY_WORDS)
+        if part.kind == TELLS and (wh_near_start or asks_anything) and not _subordinate(part):
+            part.kind = ASKS  # "Any flashing on the box?", "has unplugging it helped?"
     if not any(p.kind in (ASKS, SUGGESTS, OFFERS, INSTRUCTS) for p in parts):
         content = [p for p in parts if not _is_formula(p, model)]
         if content:
@@ -295,6 +298,7 @@ def _kind(
     lemmas = part.lemmas
     texts = [t.text.lower() for t in part.tokens]
     index = _strip_openers(lemmas, texts, model)
+    polite = "please" in texts[:index]
     lemmas, texts = lemmas[index:], texts[index:]
     if not lemmas:
         return TELLS
@@ -353,6 +357,8 @@ def _kind(
         return TELLS  # "let me check": the agent's own action
     if _is_action(first):  # the bare verb: "hold", not "held" or "clicked"
         return INSTRUCTS
+    if polite and first not in SUBJECTS and first not in WH_WORDS and first not in AUX_WORDS:
+        return INSTRUCTS  # "please take a paperclip…": whatever the verb
     if first == "you" and len(lemmas) > 2 and lemmas[1] in YOU_MODALS:
         rest = [w for w in lemmas[2:] if w not in ("also", "just", "to", "not", "now", "then")]
         if rest and (rest[0] in ACTION_VERBS or lemmas[1] in ("should", "need", "must", "have")):
@@ -651,6 +657,7 @@ def _asking_tokens(sentence: Sentence) -> list[Token]:
     return tokens
 
 
+ANY_WORDS = frozenset({"any", "anything", "anyone", "anybody", "anywhere"})
 PRONOUNS = frozenset({"you", "i", "we", "they", "it", "he", "she", "there", "anything", "anyone"})
 CONDITIONS = frozenset({"if", "when", "once", "whenever"})
 SUBORDINATORS = frozenset({"since", "after", "before", "when", "while", "because", "until", "if"})
@@ -684,7 +691,7 @@ def _matches(model: ScenarioModel, tokens: list[Token], *, answers_only: bool = 
     ]
     matches = {}
     for fact in model.facts:
-        found = _match_fact(fact, content, model.ticket_lemmas, tokens, answers_only=answers_only)
+        found = _match_fact(fact, content, model.ticket_concepts, tokens, answers_only=answers_only)
         if found is not None:
             matches[fact.key] = found
     return matches
@@ -699,7 +706,13 @@ def _match_fact(
     answers_only: bool = False,
 ) -> _FactMatch | None:
     best: _FactMatch | None = None
-    for words in () if answers_only else fact.entries:
+    asking_wh = {t.text.lower() for t in every} & WH_WORDS
+    for entry in () if answers_only else fact.entries:
+        if entry and entry[0] is WH_MARK:
+            if not asking_wh:
+                continue
+            entry = entry[1:]
+        words = entry
         hits = 0
         literal = strong = False
         used: set[int] = set()
@@ -709,7 +722,7 @@ def _match_fact(
                 hits += 1
                 used |= {i for i, _ in found}
                 literal = literal or any(t.lemma == word.lemma for _, t in found)
-                strong = strong or any(t.lemma not in ticket for _, t in found)
+                strong = strong or not (word.concepts & ticket)
         needed = len(words) if len(words) <= 2 else max(2, math.ceil(0.6 * len(words)))
         if hits >= needed:
             if best is None:

@@ -82,8 +82,8 @@ class ScenarioModel:
     names: frozenset[str]
     novice: bool
     known_words: frozenset[str]
-    #: the ticket's own words: a topic word among them is in every question about the problem
-    ticket_lemmas: frozenset[str] = frozenset()
+    #: what the ticket talks about: a topic word among it is in every question about the problem
+    ticket_concepts: frozenset[str] = frozenset()
     #: the customer's confirm line: a trainee who quotes it is scripting the customer
     confirm: str = ""
     #: key phrases and `asked_by` entries as lemma sequences: pasted alone, they are keywords
@@ -156,6 +156,21 @@ def _concept_set(text: str) -> frozenset[str]:
     return frozenset().union(*concepts_of(text)) if text.strip() else frozenset()
 
 
+#: Leads an `asked_by` entry written as a "which …"/"what …" question ("which email"): it asks
+#: only a question with a question word, not any sentence that mentions an email.
+WH_MARK = TopicWord("#wh", frozenset())
+_ENTRY_WH = frozenset({"which", "what", "who", "whose"})
+
+
+def _asked_by_entry(text: str) -> tuple[TopicWord, ...]:
+    words = tuple(topic_words(text, numbers=True))
+    first = tokenize(text)[:1]
+    phrase_group = len(words) == 1 and words[0].lemma.startswith("~")
+    if words and first and first[0].text.lower() in _ENTRY_WH and not phrase_group:
+        return (WH_MARK, *words)
+    return words
+
+
 def _with_answer_concepts(facts: list[FactModel], ticket: str) -> list[FactModel]:
     """Each fact's distinctive answer words: in its answer, in no other answer, not in the
     ticket (every question about the problem shares the ticket's words)."""
@@ -195,10 +210,8 @@ def compile_scenario(scenario: dict, *, key: str = "") -> ScenarioModel:
             continue
         entries = tuple(
             words
-            for words in (
-                tuple(topic_words(str(item), numbers=True)) for item in fact.get("asked_by") or []
-            )
-            if words
+            for words in (_asked_by_entry(str(item)) for item in fact.get("asked_by") or [])
+            if [word for word in words if word is not WH_MARK]
         )
         phrases = tuple(
             lemmas
@@ -291,9 +304,7 @@ def compile_scenario(scenario: dict, *, key: str = "") -> ScenarioModel:
         names=names,
         novice=str(persona.get("technical_level") or "novice").lower() == "novice",
         known_words=frozenset(t.lemma for t in tokenize(known)),
-        ticket_lemmas=frozenset(
-            t.lemma for t in tokenize(str(ticket.get("description") or "")) if t.number is None
-        ),
+        ticket_concepts=frozenset(_concepts(str(ticket.get("description") or ""))),
         confirm=str((persona.get("resolution") or {}).get("confirm") or "").strip(),
         echoes=frozenset(
             tuple(t.lemma for t in tokenize(str(text)))
