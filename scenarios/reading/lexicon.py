@@ -139,6 +139,7 @@ def tokenize(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[Token
 
     _join_number_words(raw, numbers)
     concepts: list[set[str]] = [_word_concepts(lemma, table) for lemma in lemmas]
+    _half_hours(lemmas, numbers, concepts)
     for index, number in enumerate(numbers):
         if number is not None:
             concepts[index].add(f"#{number:g}")
@@ -154,6 +155,18 @@ def tokenize(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[Token
         Token(word, lemmas[i], start, end, numbers[i], frozenset(concepts[i]))
         for i, (word, start, end) in enumerate(raw)
     )
+
+
+def _half_hours(lemmas, numbers, concepts) -> None:
+    """ "Half an hour" is 30 minutes and "a quarter of an hour" 15: the key phrase "every 30
+    minutes" is said either way."""
+    for index, lemma in enumerate(lemmas):
+        if lemma not in ("half", "quarter") or numbers[index] is not None:
+            continue
+        rest = [word for word in lemmas[index + 1 : index + 4] if word not in ("an", "a", "of")]
+        if rest[:1] == ["hour"]:
+            numbers[index] = 30.0 if lemma == "half" else 15.0
+            concepts[index] |= {"minute", *synonyms().words.get("minute", ())}
 
 
 def _join_number_words(raw, numbers: list[float | None]) -> None:

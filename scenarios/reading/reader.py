@@ -881,7 +881,15 @@ def _phrase_in(sentence: Sentence, phrase) -> tuple[str, list[Token]] | None:
     """Whether a key phrase is told in this sentence: ("covered" | "mismatch", the words); a
     mismatch has the phrase's words with other numbers than the phrase's."""
     telling = [p for p in sentence.parts if p.kind in (TELLS, INSTRUCTS, SUGGESTS) or p.request]
-    tokens = [t for p in telling for t in p.tokens]
+    # Words said under a negation ("without an idempotency header", "don't hold the button")
+    # tell nothing.
+    tokens = [
+        t
+        for p in telling
+        if not _negated_start(p)
+        for i, t in enumerate(p.tokens)
+        if not _negated_before(p, i, window=6)
+    ]
     if not tokens:
         return None
     used: list[Token] = []
@@ -891,13 +899,15 @@ def _phrase_in(sentence: Sentence, phrase) -> tuple[str, list[Token]] | None:
             return None
         fresh = [t for t in hits if t not in used] or hits
         used.append(fresh[0])
-    for part in telling:
-        if used and used[0] in part.tokens:
-            index = part.tokens.index(used[0])
-            if _negated_before(part, index, window=6) or _negated_start(part):
-                return None
-    # "one" is as often a pronoun ("you won't need to raise one") as a number.
-    numbers = [t for t in tokens if t.number is not None and t.text.lower() != "one"]
+    # "one" is as often a pronoun ("you won't need to raise one") as a number; a bare amount
+    # ("180") is not contradicted by a count of something else ("six months").
+    numbers = [
+        t
+        for t in tokens
+        if t.number is not None
+        and t.text.lower() != "one"
+        and (phrase.words or not _counts_units(t, tokens))
+    ]
     if phrase.numbers:
         values = {t.number for t in numbers}
         if all(n in values for n in phrase.numbers):
@@ -910,6 +920,13 @@ def _phrase_in(sentence: Sentence, phrase) -> tuple[str, list[Token]] | None:
         return None
     used.sort(key=lambda t: t.start)
     return "covered", used
+
+
+def _counts_units(number: Token, tokens: list[Token]) -> bool:
+    """Whether a number is followed by a unit ("six months", "5 working days")."""
+    index = tokens.index(number)
+    following = tokens[index + 1 : index + 3]
+    return any(t.lemma in UNIT_WORDS for t in following)
 
 
 def _unknown_advice(model: ScenarioModel, part: Part) -> bool:
