@@ -330,8 +330,14 @@ def _kind(
             if subject == "you" and after[:1] == ["try"] and first in ("have", "did", "do"):
                 return SUGGESTS
             if subject == "you" and first in ("would", "do") and after[:1] in (["like"], ["want"]):
-                # "would you like me to …", "would you like updates by text": an offer.
-                return ASKS if after[1:2] == ["to"] and "me" not in after[:4] else OFFERS
+                # "would you like me to …": an offer; "would you like a new one or your money
+                # back?" asks what they prefer.
+                agent_does = {"me", "us", "i"} & set(after[:4])
+                if agent_does and not {"rather", "prefer"} & set(texts):
+                    return OFFERS
+                if "or" in texts or after[1:2] == ["to"]:
+                    return ASKS
+                return OFFERS
             if subject == "it" and first in ("would", "will") and after[:1] in (["help"], ["be"]):
                 return OFFERS  # "would it help if I …", "would it be easier if …"
             if subject == "i" and first in ("shall", "should", "can", "could", "may"):
@@ -626,35 +632,46 @@ class _FactMatch:
 def _facts_asked(model: ScenarioModel, text: str, sentences: list[Sentence]):
     seen: set[str] = set()
     for sentence in sentences:
-        tokens = _asking_tokens(sentence)
-        if not tokens:
-            continue
-        matches = _matches(model, _main_clause(tokens))
-        if not matches:
-            # Asked about what an answer says, with the context given before the question.
-            matches = _matches(model, sentence.tokens, answers_only=True)
-        for key in _most_specific(matches):
-            if key not in seen:
-                seen.add(key)
-                yield FactAsked(key, _quote(text, tokens))
+        for tokens, context in _questions(sentence, model):
+            matches = _matches(model, _main_clause(tokens))
+            if not matches:
+                # Asked about what an answer says, with the context given before the question.
+                matches = _matches(model, context + tokens, answers_only=True)
+            for key in _most_specific(matches):
+                if key not in seen:
+                    seen.add(key)
+                    yield FactAsked(key, _quote(text, tokens))
 
 
-def _asking_tokens(sentence: Sentence) -> list[Token]:
-    """The words of a sentence from where it starts asking to where it stops, with a condition
-    just before the question ("if you try from your mobile, does it load?")."""
-    asking = False
-    tokens: list[Token] = []
+def _questions(sentence: Sentence, model: ScenarioModel) -> list[tuple[list[Token], list]]:
+    """The questions of a sentence, each as (its words, the words said before it): "What's the
+    problem with the box, and when is a good time to call you?" asks two things, each judged
+    on its own words. A condition just before a question belongs to it ("if you try from your
+    mobile, does it load?")."""
+    questions: list[tuple[list[Token], list[Token]]] = []
+    current: list[Token] | None = None
+    before: list[Token] = []
     parts = sentence.parts
     for index, part in enumerate(parts):
         if part.kind in (ASKS, SUGGESTS):
-            if not asking and index and _is_condition(parts[index - 1]):
-                tokens += parts[index - 1].tokens[1:]  # without its "if" or "when"
-            asking = True
+            if current is None or _opens_question(part, model):
+                current = []
+                questions.append((current, list(before)))
+                if index and _is_condition(parts[index - 1]) and not current:
+                    current += parts[index - 1].tokens[1:]  # without its "if" or "when"
+            current += part.tokens
         elif part.kind in (INSTRUCTS, OFFERS):
-            asking = False
-        if asking:
-            tokens += part.tokens
-    return tokens
+            current = None
+        elif current is not None:
+            current += part.tokens  # "…doing: steady, flashing, which shade?"
+        before += part.tokens
+    return questions
+
+
+def _opens_question(part: Part, model: ScenarioModel) -> bool:
+    texts = [t.text.lower() for t in part.tokens]
+    start = texts[_strip_openers(part.lemmas, texts, model) :][:1]
+    return bool(start) and (start[0] in WH_WORDS or start[0] in AUX_WORDS)
 
 
 ANY_WORDS = frozenset({"any", "anything", "anyone", "anybody", "anywhere"})
@@ -694,6 +711,10 @@ def _matches(model: ScenarioModel, tokens: list[Token], *, answers_only: bool = 
         found = _match_fact(fact, content, model.ticket_concepts, tokens, answers_only=answers_only)
         if found is not None:
             matches[fact.key] = found
+    if answers_only and matches:
+        # Judged by an answer's words, only the answer the question shares most with counts.
+        most = max(len(match.tokens) for match in matches.values())
+        matches = {key: match for key, match in matches.items() if len(match.tokens) == most}
     return matches
 
 
