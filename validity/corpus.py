@@ -49,13 +49,17 @@ MESSAGE_FILES = ("messages.yaml", "messages_extra.yaml", "messages_extra2.yaml")
 CONVERSATION_FILES = ("conversations.yaml", "conversations_extra.yaml")
 
 
-def messages(split: str | None = None) -> list[LabelledMessage]:
-    rows = [
+def _rows(names) -> list[dict]:
+    return [
         row
-        for name in MESSAGE_FILES
+        for name in names
         if (CORPUS / name).exists()
         for row in yaml.safe_load((CORPUS / name).read_text())
     ]
+
+
+def messages(split: str | None = None) -> list[LabelledMessage]:
+    rows = _rows(MESSAGE_FILES)
     items = [
         LabelledMessage(
             id=row["id"],
@@ -75,12 +79,7 @@ def messages(split: str | None = None) -> list[LabelledMessage]:
 
 
 def conversations(split: str | None = None) -> list[ScriptedConversation]:
-    rows = [
-        row
-        for name in CONVERSATION_FILES
-        if (CORPUS / name).exists()
-        for row in yaml.safe_load((CORPUS / name).read_text())
-    ]
+    rows = _rows(CONVERSATION_FILES)
     items = [
         ScriptedConversation(
             id=row["id"],
