@@ -258,3 +258,21 @@ async def test_replies_stream_in_small_deltas_at_the_configured_pace(settings):
 def test_chunking_keeps_every_character():
     text = "  Hold the reset button\nfor 10 seconds.  "
     assert "".join(chunk_words(text)) == text
+
+
+def test_a_session_stored_by_the_previous_engine_picks_up_where_it_was():
+    """A v1 state document (frustration, revealed) is rebuilt from the transcript itself."""
+    document = router(personality={"patience": 5})
+    transcript = [
+        Turn("customer", document["ticket_template"]["description"]),
+        Turn("agent", "Hi Dana, what colour is the light?"),
+        Turn("customer", "The light on the front is blinking orange."),
+        Turn("agent", "Is the light still blinking?"),
+    ]
+    old_state = {"v": 1, "frustration": 0.5, "revealed": ["light_colour"], "mood": "calm"}
+    text, state, outcome = ENGINE.respond(scenario=document, transcript=transcript, state=old_state)
+    assert state["v"] == 2
+    assert state["revealed"] == ["light_colour"]
+    assert state["turns"] == 2
+    assert outcome is None
+    assert "blinking orange" not in text  # asked again: it says so rather than repeating it
