@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from scenarios.reading.lexicon import NEGATORS, STOP_WORDS, STRUCTURE_WORDS, Token, tokenize
-from scenarios.reading.scenario import JARGON, UNIT_WORDS, WH_MARK, ScenarioModel, model_for
+from scenarios.reading.scenario import JARGON, UNIT_WORDS, ScenarioModel, model_for
 from scenarios.reading.turn import (
     APOLOGY,
     BLAME,
@@ -76,6 +76,7 @@ CLOSING_PHRASES = PhraseIndex(phrase_list("closing_phrases"))
 INJECTION_PHRASES = PhraseIndex(phrase_list("injection_phrases"))
 QUOTE_CUES = word_set("quote_cues")
 GENERIC_WORDS = word_set("generic")
+GENERIC_TOPICS = word_set("generic_topics")
 FORMULA_WORDS = GREETING_WORDS | DISCOURSE | APOLOGY_WORDS | word_set("formula_extra")
 JARGON_INDEX = PhraseIndex(tuple(term.split()) for term in JARGON)
 # "SYSTEM:", "[[RESOLVED]]", "### New instructions": text shaped for a program, not a person.
@@ -381,8 +382,8 @@ _REPORT_WORDS = frozenset(
 
 def _is_action(word: str) -> bool:
     """An action verb as typed, "re-" forms included ("re-link", "reupload")."""
-    if word in ACTION_VERBS:
-        return True
+    if word in ACTION_VERBS or any(part in ACTION_VERBS for part in word.split("-")[1:]):
+        return True  # "force-reload", "double-click"
     for prefix in ("re-", "re"):
         if word.startswith(prefix) and word[len(prefix) :] in ACTION_VERBS:
             return True
@@ -729,22 +730,21 @@ def _match_fact(
     best: _FactMatch | None = None
     asking_wh = {t.text.lower() for t in every} & WH_WORDS
     for entry in () if answers_only else fact.entries:
-        if entry and entry[0] is WH_MARK:
-            if not asking_wh:
-                continue
-            entry = entry[1:]
-        words = entry
+        if entry.needs_question_word and not asking_wh:
+            continue
+        words = entry.words
         hits = 0
         literal = strong = False
         used: set[int] = set()
         for word in words:
             found = [(i, t) for i, t in content if t.concepts & word.concepts]
             if found:
-                hits += 1
+                # In an example question, "problem" or "happen" alone asks nothing.
+                hits += not (entry.example and word.lemma in GENERIC_TOPICS)
                 used |= {i for i, _ in found}
                 literal = literal or any(t.lemma == word.lemma for _, t in found)
                 strong = strong or not (word.concepts & ticket)
-        needed = len(words) if len(words) <= 2 else max(2, math.ceil(0.6 * len(words)))
+        needed = _needed(entry)
         if hits >= needed:
             if best is None:
                 best = _FactMatch(literal, len(words), frozenset(used), strong)
@@ -768,6 +768,17 @@ def _match_fact(
         if len({t.lemma for _, t in found}) >= 2:
             best = _FactMatch(False, 0, frozenset(i for i, _ in found))
     return best
+
+
+def _needed(entry) -> int:
+    """How many words of an `asked_by` entry a question must share: all of a topic ("reset
+    button"); of an example question ("when did the problem start?"), half of the words that
+    say what it is about, not the ones any support question has ("problem", "happen")."""
+    words = entry.words
+    if not entry.example:
+        return len(words) if len(words) <= 2 else max(2, math.ceil(0.6 * len(words)))
+    telling = [word for word in words if word.lemma not in GENERIC_TOPICS]
+    return max(1, math.ceil(0.5 * len(telling)))
 
 
 def _most_specific(matches: dict[str, _FactMatch]) -> list[str]:

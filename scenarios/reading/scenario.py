@@ -32,8 +32,7 @@ JARGON = tuple(sorted(word_set("jargon")))
 class FactModel:
     key: str
     answer: str
-    #: each `asked_by` entry as its topic words
-    entries: tuple[tuple[TopicWord, ...], ...]
+    entries: tuple[AskedBy, ...]
     #: what the answer talks about and nothing else in the scenario does: a question about
     #: these is a question about this fact, whatever words the author listed
     answer_concepts: frozenset[str]
@@ -156,19 +155,33 @@ def _concept_set(text: str) -> frozenset[str]:
     return frozenset().union(*concepts_of(text)) if text.strip() else frozenset()
 
 
-#: Leads an `asked_by` entry written as a "which …"/"what …" question ("which email"): it asks
-#: only a question with a question word, not any sentence that mentions an email.
-WH_MARK = TopicWord("#wh", frozenset())
 _ENTRY_WH = frozenset({"which", "what", "who", "whose"})
+_QUESTION_WORDS = _ENTRY_WH | {"when", "where", "why", "how", "did", "do", "does", "is", "are"}
 
 
-def _asked_by_entry(text: str) -> tuple[TopicWord, ...]:
+@dataclass(frozen=True)
+class AskedBy:
+    """One `asked_by` entry: a topic ("reset button") or an example question ("when did the
+    problem start?")."""
+
+    words: tuple[TopicWord, ...]
+    #: written as a "which …" question ("which email"): only a question with a question word
+    #: asks it, not any sentence that mentions an email
+    needs_question_word: bool = False
+    #: an example question: most of what it is about suffices, not every word of it
+    example: bool = False
+
+
+def _asked_by_entry(text: str) -> AskedBy:
     words = tuple(topic_words(text, numbers=True))
-    first = tokenize(text)[:1]
+    tokens = tokenize(text)
+    first = tokens[0].text.lower() if tokens else ""
     phrase_group = len(words) == 1 and words[0].lemma.startswith("~")
-    if words and first and first[0].text.lower() in _ENTRY_WH and not phrase_group:
-        return (WH_MARK, *words)
-    return words
+    return AskedBy(
+        words=words,
+        needs_question_word=bool(words) and first in _ENTRY_WH and not phrase_group,
+        example=not phrase_group and (first in _QUESTION_WORDS or len(tokens) >= 4),
+    )
 
 
 def _with_answer_concepts(facts: list[FactModel], ticket: str) -> list[FactModel]:
@@ -209,9 +222,9 @@ def compile_scenario(scenario: dict, *, key: str = "") -> ScenarioModel:
         if not isinstance(fact, dict) or not fact.get("key"):
             continue
         entries = tuple(
-            words
-            for words in (_asked_by_entry(str(item)) for item in fact.get("asked_by") or [])
-            if [word for word in words if word is not WH_MARK]
+            entry
+            for entry in (_asked_by_entry(str(item)) for item in fact.get("asked_by") or [])
+            if entry.words
         )
         phrases = tuple(
             lemmas

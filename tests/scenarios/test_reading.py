@@ -230,3 +230,24 @@ def test_the_reading_is_the_same_for_the_contracts_example_and_a_copy():
     document = scenario_document()
     text = "What colour is the light? Please hold the reset button for 10 seconds."
     assert read_message(document, text) == read_message(scenario_document(), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("Since when has this been happening?", ["since"]),
+        ("How long has it been going on?", ["since"]),
+        ("What router do you have?", ["model"]),
+        ("Which model is it?", ["model"]),
+        ("Do you have a problem?", []),  # only the words any support question has
+        ("I know when the problem started.", []),  # a statement
+        ("Is the router on?", []),  # "which model" needs a question word
+    ],
+)
+def test_example_questions_in_asked_by_are_matched_by_meaning(text, asked):
+    document = scenario_document()
+    document["customer_persona"]["facts"] = [
+        {"key": "since", "asked_by": ["When did the problem start?"], "answer": "Tuesday."},
+        {"key": "model", "asked_by": ["Which model of router do you have?"], "answer": "HX."},
+    ]
+    assert list(read_message(document, text).asked_keys) == asked
