@@ -36,6 +36,31 @@ class ScriptedConversation:
     agent: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class LabelledReply:
+    """A customer reply a model might write before any fact was asked for."""
+
+    id: str
+    scenario: str
+    split: str
+    text: str
+    leaks: frozenset[str]
+
+
+def replies(split: str | None = None) -> list[LabelledReply]:
+    items = [
+        LabelledReply(
+            id=row["id"],
+            scenario=row["scenario"],
+            split=row["split"],
+            text=row["text"],
+            leaks=frozenset(row.get("leaks") or ()),
+        )
+        for row in _rows(("leaks.yaml",))
+    ]
+    return [item for item in items if split is None or item.split == split]
+
+
 @functools.cache
 def scenario(slug: str) -> dict:
     return yaml.safe_load((LIBRARY / f"{slug}.yaml").read_text())

@@ -91,3 +91,20 @@ def score_messages(items: list[LabelledMessage]) -> MessageReport:
         if problems:
             report.misses.append(f"{item.id} [{item.kind}] {item.text!r}: " + "; ".join(problems))
     return report
+
+
+def score_leaks(items) -> Counts:
+    """The leak guard on labelled customer replies: (reply, hidden fact) pairs caught."""
+    from sessions_app.engines.guards import paraphrased_facts
+
+    counts = Counts()
+    for item in items:
+        document = scenario(item.scenario)
+        answers = {
+            fact["key"]: str(fact.get("answer") or "").lower()
+            for fact in document["customer_persona"]["facts"]
+        }
+        caught = set(paraphrased_facts(document, item.text, revealed=()))
+        caught |= {key for key, answer in answers.items() if answer and answer in item.text.lower()}
+        counts.add(caught, set(item.leaks))
+    return counts

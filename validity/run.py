@@ -50,6 +50,8 @@ TARGETS = (
     Target("forbidden_precision", "forbidden-phrase precision"),
     Target("forbidden_recall", "forbidden-phrase recall"),
     Target("keyword_list_recall", "keyword lists caught"),
+    Target("leak_precision", "leak guard precision (a hidden fact told in other words)"),
+    Target("leak_recall", "leak guard recall"),
     Target("false_passes", "false passes (bad archetypes that passed)", maximum=0),
     Target("false_fails", "good archetypes that failed"),
     Target("ordering", "pairwise ordering agreement between archetypes", minimum=0.95),
@@ -67,12 +69,13 @@ BEFORE = (
 
 def measure(split: str) -> tuple[dict[str, float], dict]:
     from validity.conversations import score_conversations
-    from validity.corpus import conversations, messages
-    from validity.messages import score_messages
+    from validity.corpus import conversations, messages, replies
+    from validity.messages import score_leaks, score_messages
 
     message_report = score_messages(messages(split))
     conversation_report = score_conversations(conversations(split))
     agreed, compared, misordered = conversation_report.ordering()
+    leaks = score_leaks(replies(split))
     values = {
         "release_recall_paraphrase": message_report.release_paraphrase.recall,
         "release_recall": message_report.release.recall,
@@ -84,6 +87,8 @@ def measure(split: str) -> tuple[dict[str, float], dict]:
         "forbidden_precision": message_report.forbidden.precision,
         "forbidden_recall": message_report.forbidden.recall,
         "keyword_list_recall": message_report.keyword_list.recall,
+        "leak_precision": leaks.precision,
+        "leak_recall": leaks.recall,
         "false_passes": len(conversation_report.false_passes),
         "false_fails": len(conversation_report.false_fails),
         "ordering": agreed / compared if compared else 1.0,
@@ -92,6 +97,7 @@ def measure(split: str) -> tuple[dict[str, float], dict]:
         "scenarios": {item.scenario for item in messages(split)}
         | {item.scenario for item in conversations(split)},
         "messages": message_report.size,
+        "replies": len(replies(split)),
         "conversations": len(conversation_report.played),
         "pairs": compared,
         "message_misses": message_report.misses,
@@ -124,7 +130,9 @@ def report(results: dict[str, tuple[dict, dict]]) -> str:
         f"{dev_details['conversations'] + test_details['conversations']} scripted conversations "
         f"({dev_details['conversations']} dev, {test_details['conversations']} test; "
         f"{test_details['pairs']} archetype pairs compared on test) over "
-        f"{len(dev_details['scenarios'] | test_details['scenarios'])} bundled scenarios.",
+        f"{len(dev_details['scenarios'] | test_details['scenarios'])} bundled scenarios; "
+        f"{dev_details['replies'] + test_details['replies']} labelled customer replies for the "
+        "leak guard.",
         "",
         "| measure | target | dev | test | |",
         "|---|---|---|---|---|",

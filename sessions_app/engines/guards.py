@@ -115,13 +115,14 @@ def _wording_windows(
     return norms, windows
 
 
-def paraphrased_fact(scenario: dict, text: str, revealed) -> str | None:
-    """The key of a hidden fact that `text` tells in its own words ("the little lamp keeps
-    flashing amber" for a light blinking orange), or None: two or more of the answer's own
-    words (synonyms count), or one of its numbers."""
+def paraphrased_facts(scenario: dict, text: str, revealed) -> list[str]:
+    """The keys of the hidden facts that `text` tells in its own words ("the little lamp keeps
+    flashing amber" for a light blinking orange): two or more of an answer's own words
+    (synonyms count), or one of its numbers."""
     model = model_for(scenario)
     tokens = tokenize(text, model.vocabulary)
     numbers = {t.number for t in tokens if t.number is not None and t.number >= 10}
+    found = []
     for fact in model.facts:
         if fact.key in revealed:
             continue
@@ -130,8 +131,14 @@ def paraphrased_fact(scenario: dict, text: str, revealed) -> str | None:
             t.number for t in tokenize(fact.answer) if t.number is not None and t.number >= 10
         }
         if len(words) >= PARAPHRASE_WORDS or numbers & answer_numbers:
-            return fact.key
-    return None
+            found.append(fact.key)
+    return found
+
+
+def paraphrased_fact(scenario: dict, text: str, revealed) -> str | None:
+    """The first hidden fact `text` tells, or None."""
+    found = paraphrased_facts(scenario, text, revealed)
+    return found[0] if found else None
 
 
 class GuardChain:
