@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 REQUIREMENTS = ROOT / "requirements.txt"
 BASELINE = ROOT / ".ci" / "bandit-baseline.json"
-CODE = ["accounts", "config", "scenarios", "sessions_app", "performance", "gamification"]
+CODE = ["accounts", "config", "core", "scenarios", "sessions_app", "performance", "gamification"]
 NETWORK_ERRORS = (
     "ConnectionError",
     "NameResolutionError",

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from config.api import error_body
+from core.api import error_body
 
 _LOGIN_FIELDS = ("email", "username", "login")
 

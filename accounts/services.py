@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.security import session_fingerprint
-from config.groups import user_group
+from core.groups import user_group
 
 logger = logging.getLogger(__name__)
 

@@ -258,11 +258,11 @@ same machine in the same hour ("added": to the first delta, over the bare consum
 
 **Fixed, first and second rounds** (each profiled with py-spy / cProfile, then measured):
 the catalogue, the leaderboard's ranking and the list API's rows are kept per process and
-rebuilt when a version in the shared cache moves (`config/memo.py`; signals and services bump
+rebuilt when a version in the shared cache moves (`core/memo.py`; signals and services bump
 it, `CATALOGUE_CACHE_SECONDS` / `LEADERBOARD_CACHE_SECONDS` bound anything that bypasses both);
 cards and the empty filter form are rendered once per catalogue; the list API pages by 100
 (`meta.total` still counts every match); one Redis client and pool per process
-(`config/cache.py`: idle socket 74 → 50 KiB); an optional psycopg pool for HTTP under ASGI
+(`core/cache.py`: idle socket 74 → 50 KiB); an optional psycopg pool for HTTP under ASGI
 (`DB_POOL_MAX_SIZE`: "too many clients" errors 102–271 per run → 0); the offline engine's
 phrase matching memoised (39 → 3.5 ms of CPU for a turn at message 100); the turn lock, the
 stored message and the engine's context in one database call; messages and End on a task of
@@ -274,7 +274,7 @@ token 18–24 → ~2 ms).
 1. *One database thread per process.* Channels' `database_sync_to_async` runs every socket's
    database work on asgiref's single shared thread: py-spy showed that thread busy all the
    time and the event loop idle four fifths of it, capping a process at ~60 turns/s whatever
-   the CPU. The sockets now use a few threads of their own (`config/dbthreads.py`,
+   the CPU. The sockets now use a few threads of their own (`core/dbthreads.py`,
    `DB_THREADS`, each with its own connection), which look for stale connections once a
    second instead of a health-check round trip before every call (at once after an error).
    Channels' `dispatch` also made a thread hop for every incoming frame and group event (four
@@ -284,7 +284,7 @@ token 18–24 → ~2 ms).
    done), and every group event also comes back to the sender's socket: they now go two or three
    to an event (`_Outbox`). The in-memory layer scanned every channel and group for expired
    entries on every `receive` and `group_send`; it does so once a second
-   (`config/layers.py`): 500 trainees on one process, added p50 5,409 → ~40 ms.
+   (`core/layers.py`): 500 trainees on one process, added p50 5,409 → ~40 ms.
 3. *The turn's reads.* A socket starts each turn from the transcript its previous turn ended
    with while the session's highest seq has not moved (a test holds it equal to a fresh read;
    the engine's state and tokens still come from the locked row); the next seq, turn count and
@@ -300,9 +300,9 @@ token 18–24 → ~2 ms).
    scenarios a trainee never tried and nothing can lock (most of a page); the leaderboard's
    entries are built without DRF's per-request serializer copying; the catalogue's cards and
    filter fields are joined in the view rather than looped over in the template; static URLs
-   are worked out once per name (`config/storage.py`: six `{% static %}` tags were ~8 % of the
+   are worked out once per name (`core/storage.py`: six `{% static %}` tags were ~8 % of the
    page); API throttles count in one Redis round trip (`INCR`, `EXPIRE NX`, `PTTL`) instead of
-   reading, unpickling and rewriting a list of timestamps (`config/throttling.py`: exact under
+   reading, unpickling and rewriting a list of timestamps (`core/throttling.py`: exact under
    concurrent requests too, and `Retry-After` is the real time left).
 
 **Targets still missed, and why:**

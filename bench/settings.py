@@ -16,7 +16,7 @@ ROOT_URLCONF = "bench.urls"
 STATIC_ROOT = _env.str("BENCH_STATIC_ROOT", default=str(STATIC_ROOT))  # noqa: F405
 # The in-memory channel layer (one server process) while everything else stays on Redis.
 if _env.str("BENCH_CHANNEL_LAYER", default="") == "memory":
-    CHANNEL_LAYERS = {"default": {"BACKEND": "config.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "core.layers.InMemoryChannelLayer"}}
 # An experiment behind RESULTS.md's analysis: no health check per database_sync_to_async call.
 if _env.str("BENCH_EXPERIMENT", default="") == "nohealth":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from config import views
+from core import views
 
 urlpatterns = [
     path("", include("accounts.api.urls")),

@@ -15,7 +15,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from config.websocket import RequestIdWebsocketMiddleware, SameOriginValidator  # noqa: E402
+from core.websocket import RequestIdWebsocketMiddleware, SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

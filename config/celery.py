@@ -16,7 +16,7 @@ app.autodiscover_tasks()
 @before_task_publish.connect
 def _propagate_request_id(headers=None, **kwargs):
     """Carry the publishing request's id to the worker so one id spans HTTP and task logs."""
-    from config.logging import request_id_var
+    from core.logging import request_id_var
 
     if headers is not None and "request_id" not in headers:
         headers["request_id"] = request_id_var.get()
@@ -24,7 +24,7 @@ def _propagate_request_id(headers=None, **kwargs):
 
 @task_prerun.connect
 def _bind_task_request_id(task=None, **kwargs):
-    from config.logging import bind_request_id
+    from core.logging import bind_request_id
 
     incoming = getattr(task.request, "request_id", None) if task else None
     task.request._dojo_log_token = bind_request_id(
@@ -34,7 +34,7 @@ def _bind_task_request_id(task=None, **kwargs):
 
 @task_postrun.connect
 def _unbind_task_request_id(task=None, **kwargs):
-    from config.logging import request_id_var
+    from core.logging import request_id_var
 
     token = getattr(task.request, "_dojo_log_token", None) if task else None
     if token is not None:

@@ -56,7 +56,7 @@ if importlib.util.find_spec("django_migration_linter"):
     INSTALLED_APPS.append("django_migration_linter")
 
 MIDDLEWARE = [
-    "config.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "config.middleware.UserTimezoneMiddleware",
+    "core.middleware.UserTimezoneMiddleware",
     # Last, as axes asks: it turns a lockout flagged during authentication into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -151,13 +151,13 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "dojo",
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "config.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "core.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "config.storage.StaticFilesStorage"
+        "BACKEND": "core.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -268,17 +268,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["config.renderers.EnvelopeJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.EnvelopePagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.EnvelopePagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "config.api.envelope_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "config.schema.DojoAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.envelope_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.DojoAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.throttling.AnonRateThrottle",
-        "config.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
         # Only for views that set `throttle_scope` ("token", "messages"), on top of the above.
-        "config.throttling.ScopedRateThrottle",
+        "core.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
@@ -318,7 +318,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
-        "config.schema.envelope_postprocessing_hook",
+        "core.schema.envelope_postprocessing_hook",
         "drf_spectacular.hooks.postprocess_schema_enums",
     ],
 }
@@ -346,7 +346,7 @@ CHAT_MAX_ACTIVE_SESSIONS = env.int("CHAT_MAX_ACTIVE_SESSIONS", default=5)
 # Threads (each with its own database connection) that run the chat sockets' database calls.
 DB_THREADS = env.int("DB_THREADS", default=4)
 # Each process keeps the scenario catalogue in memory; saves invalidate it everywhere at once
-# (config.memo). This only bounds staleness after a write that bypassed the ORM. 0 disables.
+# (core.memo). This only bounds staleness after a write that bypassed the ORM. 0 disables.
 CATALOGUE_CACHE_SECONDS = env.float("CATALOGUE_CACHE_SECONDS", default=60)
 # A trainee's progress and criterion averages stay in the shared cache until one of their
 # sessions starts, ends or is scored; this bounds changes that bypass the ORM's signals.
@@ -410,7 +410,7 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
     "formatters": {
         "text": {
             "format": "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s",

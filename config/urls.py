@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config import views
+from core import views
 
 admin.site.site_header = "Support Dojo — authoring"
 admin.site.site_title = "Support Dojo admin"

@@ -1,7 +1,7 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.security import socket_must_close
-from config.groups import user_group
+from core.groups import user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 

@@ -6,7 +6,7 @@ from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
-from config.groups import user_group
+from core.groups import user_group
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce, Rank, RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from config.memo import SharedVersionMemo
+from core.memo import SharedVersionMemo
 from gamification.models import Achievement, UserAchievement, XPTransaction
 
 PERIOD_ALL = "all"
@@ -255,7 +255,7 @@ def _build_ranking(period: str, since: dt.datetime | None) -> _Ranking:
 
 
 # One slot per period: a new week or version replaces its ranking, so two at most per process.
-# Process-local on purpose (see config.memo): the price is memory, one row tuple per ranked
+# Process-local on purpose (see core.memo): the price is memory, one row tuple per ranked
 # trainee and period in every process (~370 bytes each, under 2 MB per period at 5,000).
 ranking_memo = SharedVersionMemo(
     "gamification.leaderboard", _build_ranking, max_age_setting="LEADERBOARD_CACHE_SECONDS"

@@ -16,7 +16,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from config.groups import session_group
+from core.groups import session_group
 from gamification.notify import notify_user
 from gamification.services import process_scored_session
 from performance import judge, rubric

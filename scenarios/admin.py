@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from config.errors import DomainError
+from core.errors import DomainError
 from scenarios.forms import YAMLDocumentField
 from scenarios.models import JSON_FIELDS, Scenario
 from scenarios.reading import read_message

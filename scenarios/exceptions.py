@@ -1,4 +1,4 @@
-from config.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 
 
 class ScenarioNotFound(NotFound):

@@ -1,6 +1,6 @@
 """Reads about scenarios and a trainee's progress through them.
 
-Lists come from the catalogue each process keeps (`Catalogue`, `config.memo`) plus the
+Lists come from the catalogue each process keeps (`Catalogue`, `core.memo`) plus the
 trainee's standing (`trainee_standing`: their progress per scenario and average per criterion,
 two queries over their own sessions, kept in the shared cache until one of those sessions
 changes), from which attempts, best scores, completion, every lock and the recommendation are
@@ -29,7 +29,7 @@ from django.db.models import (
     When,
 )
 
-from config.memo import SharedVersionMemo, bump_version, shared_version
+from core.memo import SharedVersionMemo, bump_version, shared_version
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.models import DIFFICULTY_ORDER, Scenario
 
@@ -129,7 +129,7 @@ class Catalogue:
     """The active scenarios in catalogue order (easiest first, then title), as loaded once,
     with what every request would otherwise recompute for each of them.
 
-    Shared by every request and thread of a process (see `config.memo`): never mutate it or its
+    Shared by every request and thread of a process (see `core.memo`): never mutate it or its
     scenarios; per-trainee progress goes on `ScenarioWithProgress` wrappers instead.
     """
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
+from core.errors import DomainError
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.forms import ScenarioFilterForm
 from scenarios.selectors import (

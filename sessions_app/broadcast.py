@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
-from config.groups import session_group
+from core.groups import session_group
 from sessions_app.api.serializers import MessageSerializer
 
 logger = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts.security import socket_must_close
-from config.dbthreads import db_call
-from config.errors import DomainError
-from config.groups import session_group, user_group
+from core.dbthreads import db_call
+from core.errors import DomainError
+from core.groups import session_group, user_group
 from sessions_app.broadcast import EVENT_TYPE, message_data, status_payload
 from sessions_app.exceptions import RateLimited, SessionNotFound
 from sessions_app.models import UserSession

@@ -1,4 +1,4 @@
-from config.errors import Conflict, DomainError, LimitExceeded, NotFound
+from core.errors import Conflict, DomainError, LimitExceeded, NotFound
 
 
 class SessionNotFound(NotFound):

@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config.dbthreads import db_call
+from core.dbthreads import db_call
 from scenarios.exceptions import ScenarioLocked
 from scenarios.models import Scenario
 from scenarios.selectors import missing_prerequisites

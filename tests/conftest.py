@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from config import dbthreads, memo
+from core import dbthreads, memo
 from tests.factories import ScenarioFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"

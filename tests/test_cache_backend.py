@@ -1,4 +1,4 @@
-"""config.cache.RedisCache: Django's Redis cache with one pool and one client per process."""
+"""core.cache.RedisCache: Django's Redis cache with one pool and one client per process."""
 
 import pytest
 from django.conf import settings

@@ -15,7 +15,7 @@ from accounts.api.serializers import (
 )
 from accounts.security import LOCKOUT_MESSAGE, axes_retry_after_seconds
 from accounts.services import api_token_issue, api_token_revoke, user_update_profile
-from config.throttling import ScopedRateThrottle
+from core.throttling import ScopedRateThrottle
 
 
 class MeView(APIView):

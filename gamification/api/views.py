@@ -1,7 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.views import APIView
 
-from config.renderers import EnvelopeResponse
+from core.renderers import EnvelopeResponse
 from gamification.api.serializers import (
     AchievementSerializer,
     LeaderboardEntrySerializer,

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
-from config.renderers import EnvelopeResponse
+from core.renderers import EnvelopeResponse
 from performance.api.serializers import PerformanceSummarySerializer
 from performance.selectors import performance_summary
 

@@ -1,8 +1,8 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 
-from config.api import EnvelopePagination
-from config.renderers import EnvelopeResponse
+from core.api import EnvelopePagination
+from core.renderers import EnvelopeResponse
 from scenarios.api.serializers import (
     ScenarioDetailSerializer,
     ScenarioListSerializer,

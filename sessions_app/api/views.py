@@ -7,9 +7,9 @@ same session see both messages through the channel layer as they are stored.
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 
-from config.errors import DomainError
-from config.renderers import EnvelopeResponse
-from config.throttling import ScopedRateThrottle, UserRateThrottle
+from core.errors import DomainError
+from core.renderers import EnvelopeResponse
+from core.throttling import ScopedRateThrottle, UserRateThrottle
 from sessions_app.api.serializers import (
     AgentMessageRequestSerializer,
     MessagePairSerializer,

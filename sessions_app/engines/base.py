@@ -12,7 +12,7 @@ import abc
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from config.errors import DomainError, LimitExceeded
+from core.errors import DomainError, LimitExceeded
 
 OUTCOME_RESOLVED = "resolved"
 OUTCOME_ESCALATED = "escalated"

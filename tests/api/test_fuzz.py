@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from config.views import api_not_found
+from core.views import api_not_found
 from tests.factories import ScenarioFactory, UserSessionFactory
 
 PUBLIC_PATHS = {"/api/v1/auth/token/"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config.schema import ERROR_RESPONSES
+from core.schema import ERROR_RESPONSES
 
 ROOT = Path(__file__).resolve().parents[2]
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}

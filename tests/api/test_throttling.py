@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
-from config.throttling import CountingThrottle, _count
+from core.throttling import CountingThrottle, _count
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -54,7 +54,7 @@ def test_json_logs_carry_the_request_id(client, caplog):
 def test_production_logs_are_json_lines_with_a_request_id():
     code = (
         "import logging, django; django.setup();"
-        "from config.logging import bind_request_id; bind_request_id('req-12345678');"
+        "from core.logging import bind_request_id; bind_request_id('req-12345678');"
         "logging.getLogger('dojo.test').warning('hello')"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET"))}

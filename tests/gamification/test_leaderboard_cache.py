@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.services import user_deactivate, user_update_profile
-from config import memo
+from core import memo
 from gamification import selectors
 from gamification.models import XPReason
 from gamification.selectors import leaderboard, leaderboard_version

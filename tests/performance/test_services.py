@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from config.groups import session_group, user_group
+from core.groups import session_group, user_group
 from gamification.models import XPTransaction
 from performance.models import PerformanceMetric
 from performance.services import session_score

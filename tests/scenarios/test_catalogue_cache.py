@@ -1,4 +1,4 @@
-"""The catalogue each process keeps in memory (config.memo): fast, and never stale after a
+"""The catalogue each process keeps in memory (core.memo): fast, and never stale after a
 write through the ORM or the services, in this process or (through the shared version) any."""
 
 import pytest
@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config import memo
+from core import memo
 from scenarios.api.serializers import ScenarioProgressSerializer, progress_data
 from scenarios.models import Scenario
 from scenarios.selectors import catalogue_memo, scenario_list_with_progress

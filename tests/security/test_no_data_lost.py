@@ -344,7 +344,7 @@ async def test_frames_the_channel_layer_drops_come_back_with_history(settings):
     # A tiny per-channel buffer: the idle tab's frames overflow and are dropped by the layer.
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "config.layers.InMemoryChannelLayer",
+            "BACKEND": "core.layers.InMemoryChannelLayer",
             "CONFIG": {"capacity": 1},
         }
     }

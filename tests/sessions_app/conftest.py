@@ -9,8 +9,8 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 
-from config import dbthreads
 from config.asgi import application
+from core import dbthreads
 from sessions_app.services import session_start
 from tests.factories import ScenarioFactory, UserFactory
 from tests.sessions_app.fake_model import engine_on_fake_model
@@ -87,7 +87,7 @@ def channel_layer(request, settings):
             }
         }
     else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "config.layers.InMemoryChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "core.layers.InMemoryChannelLayer"}}
     return request.param
 
 

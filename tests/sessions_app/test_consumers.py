@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 
-from config.groups import session_group
+from core.groups import session_group
 from sessions_app.consumers import INBOX_LIMIT
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
 from sessions_app.services import _turn_lock_key, session_start

@@ -11,9 +11,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from config.errors import DomainError
-from config.logging import request_id_var
-from config.renderers import EnvelopeResponse
+from core.errors import DomainError
+from core.logging import request_id_var
+from core.renderers import EnvelopeResponse
 
 logger = logging.getLogger(__name__)
 

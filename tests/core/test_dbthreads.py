@@ -1,10 +1,10 @@
-"""The chat sockets' database threads (config.dbthreads): a connection that failed is never
+"""The chat sockets' database threads (core.dbthreads): a connection that failed is never
 used again, although healthy ones are only checked once a second."""
 
 import pytest
 from asgiref.sync import async_to_sync
 
-from config import dbthreads
+from core import dbthreads
 
 
 @pytest.fixture

@@ -1,16 +1,16 @@
-"""Hashed static URLs, each worked out once per process (config.storage)."""
+"""Hashed static URLs, each worked out once per process (core.storage)."""
 
 from django.core.management import call_command
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
-from config.storage import StaticFilesStorage
+from core.storage import StaticFilesStorage
 
 
 def test_urls_are_whitenoise_urls_and_worked_out_once(tmp_path, settings, monkeypatch):
     settings.STATIC_ROOT = str(tmp_path)
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "config.storage.StaticFilesStorage"},
+        "staticfiles": {"BACKEND": "core.storage.StaticFilesStorage"},
     }
     call_command("collectstatic", interactive=False, verbosity=0)
     ours, theirs = StaticFilesStorage(), CompressedManifestStaticFilesStorage()

@@ -4,7 +4,7 @@ import zoneinfo
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils import timezone
 
-from config.logging import bind_request_id, request_id_var
+from core.logging import bind_request_id, request_id_var
 
 # Accept a caller's id only when it looks like one, so that logs cannot be forged or bloated.
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -39,7 +39,7 @@ class RedisCache(DjangoRedisCache):
 
     def count(self, key, period: int, version=None) -> tuple[int, float]:
         """Add one to the counter under `key`, which expires `period` seconds after its first
-        count; returns the count and the seconds left. One round trip (`config.throttling`)."""
+        count; returns the count and the seconds left. One round trip (`core.throttling`)."""
         key = self.make_and_validate_key(key, version=version)
         pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
         pipe.incr(key)

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from config.api import error_body
-from config.logging import request_id_var
+from core.api import error_body
+from core.logging import request_id_var
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The success envelope, kept apart from config.api: DRF imports renderers while loading its
+"""The success envelope, kept apart from core.api: DRF imports renderers while loading its
 own views module, so this file must not import rest_framework.views."""
 
 from rest_framework.renderers import JSONRenderer

@@ -1,7 +1,7 @@
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 
-from config.logging import bind_request_id, request_id_var
+from core.logging import bind_request_id, request_id_var
 
 
 class RequestIdWebsocketMiddleware:
