@@ -50,6 +50,7 @@ from sessions_app.models import (
     SessionStatus,
     UserSession,
 )
+from sessions_app.signals import session_ended
 
 logger = logging.getLogger(__name__)
 
@@ -532,26 +533,8 @@ def _reply_and_store(turn: CustomerTurn, context: dict) -> None:
 # --- ending -------------------------------------------------------------------------------
 
 
-def _enqueue_scoring(session_id) -> None:
-    """Best effort: with the broker down the session stays in `scoring`, the end the trainee
-    asked for stands, and `performance.tasks.sweep_unscored_sessions` enqueues it later."""
-    # Imported here: performance imports sessions_app, and scoring is optional at import time.
-    from kombu.exceptions import OperationalError as BrokerError
-
-    from performance.tasks import score_session
-
-    try:
-        score_session.delay(str(session_id))
-    except (BrokerError, ConnectionError, TimeoutError) as exc:
-        logger.warning(
-            "Scoring not enqueued (broker unreachable); the sweep will retry: %s",
-            type(exc).__name__,
-            extra={"session_id": str(session_id)},
-        )
-
-
 def session_end(*, session: UserSession, by=None, outcome: str = SessionOutcome.ENDED):
-    """Move an active session to `scoring` and enqueue scoring after commit.
+    """Move an active session to `scoring`; after commit, `session_ended` tells whoever scores.
 
     Idempotent: ending a session already scoring or scored changes nothing. An earlier
     `resolved` or `escalated` outcome is kept (the trainee closing politely after the fix is
@@ -570,7 +553,7 @@ def session_end(*, session: UserSession, by=None, outcome: str = SessionOutcome.
             locked.outcome = outcome
         locked.save(update_fields=["status", "ended_at", "outcome", "updated_at"])
         session_id = locked.pk
-        transaction.on_commit(lambda: _enqueue_scoring(session_id))
+        transaction.on_commit(lambda: session_ended.send(sender=UserSession, session_id=session_id))
     logger.info(
         "Session ended",
         extra={
