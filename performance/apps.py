@@ -6,4 +6,6 @@ class PerformanceConfig(AppConfig):
     verbose_name = "Performance"
 
     def ready(self):
-        from performance import signals  # noqa: F401  (connects scoring to session_ended)
+        # Registering the evaluators (criterion keys for validation) and connecting scoring
+        # to session_ended are import-time effects of these modules.
+        from performance import evaluators, signals  # noqa: F401

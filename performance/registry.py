@@ -1,21 +1,15 @@
 """Evaluators registered by criterion key: a new criterion is one small class and a decorator.
 
-Scenario validation asks this registry which keys exist, so a key is valid exactly when
-something can score it.
+Each key registered here is also registered with `scenarios.criteria`, which scenario
+validation asks: a key is valid exactly when something can score it.
 """
 
 from collections.abc import Callable
 
-BUILTIN_CRITERIA = (
-    "greeting",
-    "empathy",
-    "information_gathering",
-    "resolution",
-    "professionalism",
-    "clarity",
-    "efficiency",
-    "closing",
-)
+from scenarios.criteria import BUILTIN_CRITERIA, register_criterion_key
+
+__all__ = ["BUILTIN_CRITERIA", "evaluators", "register"]
+
 
 _REGISTRY: dict[str, type] = {}
 
@@ -26,16 +20,12 @@ def register(key: str) -> Callable[[type], type]:
             raise ValueError(f"Evaluator key {key!r} is already registered.")
         cls.key = key
         _REGISTRY[key] = cls
+        register_criterion_key(key)
         return cls
 
     return decorator
 
 
 def evaluators() -> dict[str, type]:
-    import performance.evaluators  # noqa: F401  (registers the built-in evaluators)
-
+    """Every registered evaluator: the built-in ones register when the app is ready."""
     return dict(_REGISTRY)
-
-
-def known_criterion_keys() -> set[str]:
-    return set(evaluators()) | set(BUILTIN_CRITERIA)

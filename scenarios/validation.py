@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from jsonschema import Draft202012Validator
 
+from scenarios.criteria import known_criterion_keys
+
 _NON_EMPTY = {"type": "string", "minLength": 1}
 _STRING_LIST = {"type": "array", "items": _NON_EMPTY}
 
@@ -202,8 +204,6 @@ def _duplicates(values) -> list:
 
 
 def _cross_field_problems(document: dict) -> list[Problem]:
-    from performance.registry import known_criterion_keys
-
     problems: list[Problem] = []
     kb = document.get("knowledge_base_entries") or []
     kb_ids = [entry.get("id") for entry in kb if isinstance(entry, dict)]
