@@ -1,8 +1,5 @@
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
 from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
 from django.db.models import F
@@ -10,6 +7,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.security import session_fingerprint
+from core import live
 from core.groups import user_group
 
 logger = logging.getLogger(__name__)
@@ -56,18 +54,8 @@ def user_sessions_end(*, user: User, keep_request=None, reason: str = "signed_ou
         update_session_auth_hash(keep_request, user)
         keep.append(session_fingerprint(keep_request.session.session_key))
     event = {"type": "force.disconnect", "reason": reason, "keep_sessions": [k for k in keep if k]}
-    transaction.on_commit(lambda: _send_to_user_sockets(user.pk, event))
-
-
-def _send_to_user_sockets(user_id, event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(user_group(user_id), event)
-    except ChannelFull:
-        # A socket whose buffer is full is not reading; its next reconnect fails the hash check.
-        logger.warning("force.disconnect dropped: channel full", extra={"user_id": user_id})
+    # A socket that misses it (its buffer full: not reading) fails the hash check on reconnect.
+    transaction.on_commit(lambda: live.send(user_group(user.pk), event))
 
 
 @transaction.atomic

@@ -15,9 +15,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Floor
 
 from accounts.models import XP_PER_LEVEL, User, level_for_xp
+from core.live import notify_user
 from gamification import achievements as rules
 from gamification.models import Achievement, UserAchievement, XPReason, XPTransaction
-from gamification.notify import notify_user
 from gamification.selectors import ranking_memo
 
 FAIL_SHARE_PERCENT = 10

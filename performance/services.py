@@ -10,14 +10,12 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from asgiref.sync import async_to_sync
-from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from core import live
 from core.groups import session_group
-from gamification.notify import notify_user
+from core.live import notify_user
 from gamification.services import process_scored_session
 from performance import judge, rubric
 from performance.evaluators.base import Transcript
@@ -115,21 +113,17 @@ def _announce_scored(*, session: UserSession) -> None:
             "scenario_title": snapshot.get("title") or "",
         },
     )
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    event = {
-        "type": "session.event",
-        "payload": {
-            "type": "session.status",
-            "status": session.status,
-            "outcome": session.outcome,
-            "score": session.score,
-            "passed": session.passed,
-            "xp_awarded": session.xp_awarded,
+    live.send(
+        session_group(session.id),
+        {
+            "type": "session.event",
+            "payload": {
+                "type": "session.status",
+                "status": session.status,
+                "outcome": session.outcome,
+                "score": session.score,
+                "passed": session.passed,
+                "xp_awarded": session.xp_awarded,
+            },
         },
-    }
-    try:
-        async_to_sync(layer.group_send)(session_group(session.id), event)
-    except ChannelFull:
-        logger.warning("session.status dropped: channel full", extra={"session": str(session.id)})
+    )

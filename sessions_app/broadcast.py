@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
 
+from core import live
 from core.groups import session_group
 from sessions_app.api.serializers import MessageSerializer
 
@@ -51,16 +50,10 @@ def status_payload(session) -> dict:
 
 async def abroadcast(session_id, payload: dict, *, exclude: str | None = None) -> None:
     """Send `payload` to every socket of the session but `exclude` (a channel name)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
     event = {"type": EVENT_TYPE, "payload": payload}
     if exclude:
         event["exclude"] = exclude
-    try:
-        await layer.group_send(session_group(session_id), event)
-    except ChannelFull:
-        logger.warning("Session frame dropped: channel full", extra={"frame": payload.get("type")})
+    await live.asend(session_group(session_id), event)
 
 
 def broadcast(session_id, payload: dict) -> None:

@@ -16,12 +16,11 @@ import re
 import time
 from collections import deque
 
-from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts.security import socket_must_close
+from core import live
 from core.dbthreads import db_call
 from core.errors import DomainError
 from core.groups import session_group, user_group
@@ -366,17 +365,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def to_others(self, *payloads: dict):
         """Every other tab of this session, through the group: one event for all `payloads`."""
-        layer = get_channel_layer()
-        try:
-            await layer.group_send(
-                self.group_name,
-                {"type": EVENT_TYPE, "payloads": list(payloads), "exclude": self.channel_name},
-            )
-        except ChannelFull:
-            logger.warning(
-                "Session frames dropped: channel full",
-                extra={"frames": [payload["type"] for payload in payloads]},
-            )
+        await live.asend(
+            self.group_name,
+            {"type": EVENT_TYPE, "payloads": list(payloads), "exclude": self.channel_name},
+        )
 
     async def to_all(self, payload: dict):
         """This socket first and directly (ordering), then every other tab via the group."""

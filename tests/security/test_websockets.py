@@ -172,7 +172,7 @@ async def test_log_out_other_devices_closes_their_chats_but_not_this_one():
 
 
 async def test_page_notifications_are_not_sent_down_the_chat_socket():
-    from gamification.notify import notify_user
+    from core.live import notify_user
 
     user = await sync_to_async(UserFactory)()
     chat = await sync_to_async(_started_chat)(user)
