@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from rapidfuzz import fuzz
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from scenarios.reading import TurnReading
@@ -327,59 +326,8 @@ def phrase_pattern(phrase: str) -> re.Pattern:
     return re.compile(start + body + end, re.IGNORECASE)
 
 
-def word_pattern(word: str) -> re.Pattern:
-    """A keyword with common English endings: `light` finds "lights", `blink` finds "blinking"."""
-    words = [re.escape(w) for w in str(word).split()]
-    return re.compile(r"\b" + r"\s+".join(words) + r"(?:s|es|ed|ing)?\b", re.IGNORECASE)
-
-
 def any_pattern(patterns) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
-FUZZY_THRESHOLD = 85
-
-
-def fuzzy_find(phrase: str, message: Message, *, threshold: int = FUZZY_THRESHOLD) -> str | None:
-    """The words of `message` that match `phrase` closely (typos, plural, punctuation), or None.
-
-    Uses RapidFuzz's best partial alignment, so the quote is the span actually matched.
-    """
-    needle = " ".join(str(phrase).lower().split())
-    if not needle:
-        return None
-    exact = phrase_pattern(needle).search(message.content)
-    if exact:
-        return exact.group(0)
-    haystack = message.lower
-    if len(needle) > len(haystack) + 2:
-        return None
-    alignment = fuzz.partial_ratio_alignment(needle, haystack)
-    if alignment is None or alignment.score < threshold:
-        return None
-    if len(haystack) != len(message.content):  # lower() changed lengths: quote the phrase
-        return phrase
-    # Quote whole words: the window of words around the aligned span closest to the phrase.
-    words = list(re.finditer(r"[\w'’-]+", message.content))
-    near = [
-        i
-        for i, w in enumerate(words)
-        if w.end() > alignment.dest_start and w.start() < alignment.dest_end
-    ]
-    if not near:
-        return phrase
-    size = len(needle.split())
-    best, best_score = None, -1.0
-    for first in range(max(0, near[0] - 1), near[-1] + 1):
-        for length in (size - 1, size, size + 1):
-            last = first + length - 1
-            if length < 1 or last >= len(words):
-                continue
-            text = message.content[words[first].start() : words[last].end()]
-            score = fuzz.ratio(needle, text.lower())
-            if score > best_score:
-                best, best_score = text, score
-    return best or phrase
 
 
 def snippet(text: str, limit: int = 80) -> str:

@@ -47,14 +47,6 @@ class Token:
     number: float | None = None
     concepts: frozenset[str] = frozenset()
 
-    @property
-    def is_structure(self) -> bool:
-        return self.lemma in STRUCTURE_WORDS
-
-    @property
-    def is_stop(self) -> bool:
-        return self.lemma in STOP_WORDS
-
 
 @dataclass(frozen=True)
 class Synonyms:

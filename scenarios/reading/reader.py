@@ -95,8 +95,6 @@ class Part:
     kind: str = TELLS
     #: "could you send us …", "please check …": asks, and may also tell what to do
     request: bool = False
-    start: int = 0
-    end: int = 0
 
     @property
     def lemmas(self) -> list[str]:
@@ -117,20 +115,11 @@ class Sentence:
 
 def read_message(scenario: dict, text: str) -> TurnReading:
     """The reading of `text` as the agent's message in `scenario` (a CONTRACT §2 document)."""
-    model = model_for(scenario)
-    return _read(model, text or "")
+    return _read(model_for(scenario), text or "")
 
 
 @functools.lru_cache(maxsize=4096)
-def _read_cached(model: ScenarioModel, text: str) -> TurnReading:
-    return _read_uncached(model, text)
-
-
 def _read(model: ScenarioModel, text: str) -> TurnReading:
-    return _read_cached(model, text)
-
-
-def _read_uncached(model: ScenarioModel, text: str) -> TurnReading:
     tokens = tokenize(text, model.vocabulary)
     sentences = _sentences(text, tokens, model)
     keyword_list = _is_keyword_list(sentences, model)
@@ -227,7 +216,7 @@ def _sentences(text: str, tokens: tuple[Token, ...], model: ScenarioModel) -> li
         for left, right in itertools.pairwise(cuts):
             part_tokens = [t for t in in_sentence if left <= t.start < right]
             if part_tokens:
-                parts.append(Part(part_tokens, start=part_tokens[0].start, end=part_tokens[-1].end))
+                parts.append(Part(part_tokens))
         question_mark = "?" in chunk
         for index, part in enumerate(parts):
             part.kind = _kind(
@@ -280,12 +269,6 @@ def _strip_openers(lemmas: list[str], texts: list[str], model: ScenarioModel) ->
             break
         index += 1
     return index
-
-
-def _starts_with(lemmas: list[str], texts: list[str], opener: tuple[str, ...]) -> bool:
-    if len(opener) > len(lemmas):
-        return False
-    return all(word in (lemmas[i], texts[i]) for i, word in enumerate(opener))
 
 
 def _kind(
@@ -624,7 +607,6 @@ def _is_shouting(text: str) -> bool:
 
 @dataclass
 class _FactMatch:
-    literal: bool  # some word of an `asked_by` entry was typed as such, not as a synonym
     size: int  # how many words the matched entry has (a longer entry is more specific)
     tokens: frozenset[int]  # positions of the words it rests on
     strong: bool = True  # rests on a word the ticket does not use
@@ -734,7 +716,7 @@ def _match_fact(
             continue
         words = entry.words
         hits = 0
-        literal = strong = False
+        strong = False
         used: set[int] = set()
         for word in words:
             found = [(i, t) for i, t in content if t.concepts & word.concepts]
@@ -742,15 +724,13 @@ def _match_fact(
                 # In an example question, "problem" or "happen" alone asks nothing.
                 hits += not (entry.example and word.lemma in GENERIC_TOPICS)
                 used |= {i for i, _ in found}
-                literal = literal or any(t.lemma == word.lemma for _, t in found)
                 strong = strong or not (word.concepts & ticket)
         needed = _needed(entry)
         if hits >= needed:
             if best is None:
-                best = _FactMatch(literal, len(words), frozenset(used), strong)
+                best = _FactMatch(len(words), frozenset(used), strong)
             else:  # every entry that matched supports the fact
                 best = _FactMatch(
-                    best.literal or literal,
                     max(best.size, len(words)),
                     best.tokens | used,
                     best.strong or strong,
@@ -760,13 +740,13 @@ def _match_fact(
             size = len(phrase)
             for start in range(len(every) - size + 1):
                 if tuple(t.lemma for t in every[start : start + size]) == phrase:
-                    return _FactMatch(True, size, frozenset(range(start, start + size)))
+                    return _FactMatch(size, frozenset(range(start, start + size)))
     if best is None and answers_only and fact.answer_concepts:
         # Asked about what the answer says ("is the light blinking orange?", "how many other
         # Wi-Fi networks does your laptop list?") in words the author did not list.
         found = [(i, t) for i, t in content if t.concepts & fact.answer_concepts]
         if len({t.lemma for _, t in found}) >= 2:
-            best = _FactMatch(False, 0, frozenset(i for i, _ in found))
+            best = _FactMatch(0, frozenset(i for i, _ in found))
     return best
 
 

@@ -57,7 +57,6 @@ from sessions_app.engines.voice import compose
 
 __all__ = [
     "HOLD_MIN",
-    "OFF_SCRIPT_REPLY",
     "LeakGuard",
     "OpenAICompatEngine",
     "build_messages",
@@ -65,9 +64,6 @@ __all__ = [
     "prompt_canary",
     "prompt_wording",
 ]
-
-# Said when a withheld reply cannot be put in the offline voice's words either.
-OFF_SCRIPT_REPLY = "Sorry, I'm not sure what you mean. Can we get back to my problem, please?"
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +141,7 @@ class OpenAICompatEngine(CustomerEngine):
         # The decision first (a few ms of CPU), then the model only words it.
         current, reaction = customer_turn(scenario=scenario, transcript=transcript, state=state)
         messages = build_messages(scenario, transcript, state=current, reaction=reaction)
-        secrets = guarded_secrets(scenario, current)
+        secrets = guarded_secrets(scenario, current, prompt=messages[0]["content"])
 
         def in_offline_words() -> str:
             previous = last_customer_text(transcript)
@@ -250,7 +246,7 @@ class OpenAICompatEngine(CustomerEngine):
                     "Customer reply withheld: it told %s",
                     f"the hidden fact {leaked!r}" if leaked else "hidden scenario data",
                 )
-                text = in_offline_words() or OFF_SCRIPT_REPLY
+                text = in_offline_words()
             elif not text:
                 text = in_offline_words()
                 yield text

@@ -228,10 +228,10 @@ def build_messages(
     return messages
 
 
-def guarded_secrets(scenario: dict, state: CustomerState) -> list[str]:
+def guarded_secrets(scenario: dict, state: CustomerState, *, prompt: str) -> list[str]:
     """Strings the reply must never contain this turn: the canary, hidden fact answers, the
-    confirm line before the fix worked, and whole lines of the prompt the customer would
-    not say as they are."""
+    confirm line before the fix worked, and whole lines of `prompt` (the system prompt this
+    turn sends) the customer would not say as they are."""
     persona = persona_of(scenario)
     resolution = persona.get("resolution") or {}
     secrets = [prompt_canary(scenario)]
@@ -244,7 +244,7 @@ def guarded_secrets(scenario: dict, state: CustomerState) -> list[str]:
         secrets.append(confirm)
     sayable = {str(ticket_of(scenario).get("description") or "").strip()}
     sayable |= {str(fact.get("answer") or "").strip() for fact in persona.get("facts") or []}
-    for line in build_system_prompt(scenario, state=state).splitlines():
+    for line in prompt.splitlines():
         line = line.strip().lstrip("- ")
         if len(line) >= MIN_SECRET_CHARS and line not in sayable:
             secrets.append(line)
