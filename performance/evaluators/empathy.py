@@ -10,6 +10,7 @@ from performance.evaluators.base import CriterionResult, Evaluator, Message, Tra
 from performance.registry import register
 from scenarios.reading.lexicon import STOP_WORDS, tokenize
 from scenarios.reading.turn import APOLOGY, BLAME, EMPATHY
+from scenarios.reading.words import word_set
 
 UPSET_COMPOUND = -0.3
 
@@ -111,7 +112,8 @@ def _content(text: str) -> set[str]:
     return {t.lemma for t in tokenize(text) if t.lemma not in STOP_WORDS and len(t.lemma) > 2}
 
 
-_FEELINGS = {"frustrate", "worry", "stress", "upset", "annoy", "scary", "awful", "terrible"}
+# The reader's own list of feeling words (scenarios/reading/words.yaml), not a second one.
+_FEELINGS = word_set("feeling_words")
 
 
 def _takes_up(reply: str, customer_text: str) -> bool:
