@@ -107,40 +107,27 @@ def scenario_key(scenario: dict) -> str:
 
 
 def model_for(scenario: dict) -> ScenarioModel:
-    """The compiled model of a scenario document. A session's snapshot is the same object
-    turn after turn and never changes, so the document's identity finds its model before its
-    content hash has to be worked out (the hash was a tenth of a turn's CPU)."""
+    """The compiled model of a scenario document, by its content. A session's snapshot is the
+    same object turn after turn and never changes, so the document's identity finds its model
+    before its content hash has to be worked out (the hash was a tenth of a turn's CPU)."""
     known = _BY_IDENTITY.get(id(scenario))
     if known is not None and known[0] is scenario:
         return known[1]
-    model = _compiled(scenario_key(scenario), _Frozen(scenario))
+    key = scenario_key(scenario)
+    model = _BY_KEY.get(key)
+    if model is None:
+        if len(_BY_KEY) >= 256:
+            _BY_KEY.clear()
+        model = _BY_KEY[key] = compile_scenario(scenario, key=key)
     if len(_BY_IDENTITY) >= 64:
         _BY_IDENTITY.clear()
     _BY_IDENTITY[id(scenario)] = (scenario, model)
     return model
 
 
+# Both bounded: a process sees a few scenario versions at a time.
+_BY_KEY: dict[str, ScenarioModel] = {}
 _BY_IDENTITY: dict[int, tuple[dict, ScenarioModel]] = {}
-
-
-class _Frozen:
-    """Carries the scenario into the cache without making it part of the key."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: dict):
-        self.value = value
-
-    def __hash__(self):
-        return 0
-
-    def __eq__(self, other):
-        return True
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(key: str, frozen: _Frozen) -> ScenarioModel:
-    return compile_scenario(frozen.value, key=key)
 
 
 def _text(value) -> str:

@@ -173,7 +173,7 @@ def advance(scenario: dict, state: CustomerState, readings: list[TurnReading]) -
     if state.resolved or state.escalated:
         reaction.after_resolution = True
         reaction.mood = state.mood
-        _note(state, reaction, [])
+        _note(state, reaction)
         return reaction
 
     asked = [key for r in readings for key in r.asked_keys]
@@ -274,7 +274,7 @@ def advance(scenario: dict, state: CustomerState, readings: list[TurnReading]) -
     else:
         state.mood = mood_for(state.patience, state.most)
     reaction.mood = state.mood
-    _note(state, reaction, readings)
+    _note(state, reaction)
     return reaction
 
 
@@ -290,7 +290,7 @@ def _missing_measure(entry, heard: list[str]) -> str:
     return ""
 
 
-def _note(state: CustomerState, reaction: Reaction, readings: list[TurnReading]) -> None:
+def _note(state: CustomerState, reaction: Reaction) -> None:
     events = []
     if reaction.released:
         events.append("answered")
