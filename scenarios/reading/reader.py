@@ -785,8 +785,9 @@ def _most_specific(matches: dict[str, _FactMatch]) -> list[str]:
 
 def _fixes(model: ScenarioModel, text: str, sentences: list[Sentence]):
     """(fix steps, wrong fixes) of the message."""
+    told = [_told_words(sentence) for sentence in sentences]
     outcomes = {
-        (entry.id, phrase.text): [_phrase_in(sentence, phrase) for sentence in sentences]
+        (entry.id, phrase.text): [_phrase_in(words, phrase) for words in told]
         for entry in model.entries
         for phrase in entry.phrases
     }
@@ -889,19 +890,23 @@ def _about_entry(model: ScenarioModel, entry, sentence: Sentence) -> bool:
     )
 
 
-def _phrase_in(sentence: Sentence, phrase) -> tuple[str, list[Token]] | None:
-    """Whether a key phrase is told in this sentence: ("covered" | "mismatch", the words); a
-    mismatch has the phrase's words with other numbers than the phrase's."""
+def _told_words(sentence: Sentence) -> list[Token]:
+    """The words a sentence tells or instructs: not its questions, and not what is said under
+    a negation ("without an idempotency header", "don't hold the button")."""
     telling = [p for p in sentence.parts if p.kind in (TELLS, INSTRUCTS, SUGGESTS) or p.request]
-    # Words said under a negation ("without an idempotency header", "don't hold the button")
-    # tell nothing.
-    tokens = [
+    return [
         t
         for p in telling
         if not _negated_start(p)
         for i, t in enumerate(p.tokens)
         if not _negated_before(p, i, window=6)
     ]
+
+
+def _phrase_in(tokens: list[Token], phrase) -> tuple[str, list[Token]] | None:
+    """Whether a key phrase is told in a sentence's told words (`_told_words`): ("covered" |
+    "mismatch", the words); a mismatch has the phrase's words with other numbers than the
+    phrase's."""
     if not tokens:
         return None
     used: list[Token] = []
