@@ -26,7 +26,7 @@ RATIO_TARGETS = {"/scenarios/", "/api/v1/scenarios/", "/api/v1/leaderboard/"}
 def login_cookies(count: int) -> list[str]:
     """Session cookies of `count` bench trainees: requests rotate through them, so that no
     trainee hits the per-user API throttle (600/min) and the throttle still runs as it would."""
-    from performance.management.commands.generate_bench_data import bench_users
+    from overview.management.commands.generate_bench_data import bench_users
 
     users = list(bench_users().order_by("pk")[:count])
     return common.session_cookies(users)
@@ -38,7 +38,7 @@ def query_counts(paths) -> dict[str, int]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from performance.management.commands.generate_bench_data import bench_users
+    from overview.management.commands.generate_bench_data import bench_users
 
     user = bench_users().order_by("pk").first()
     client = Client(HTTP_HOST=common.HOST)

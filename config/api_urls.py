@@ -6,10 +6,10 @@ from core import views
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
-    path("", include("scenarios.api.urls")),
     path("", include("sessions_app.api.urls")),
     path("", include("performance.api.urls")),
     path("", include("gamification.api.urls")),
+    path("", include("overview.api.urls")),
     # Anything else under /api/v1/ answers in the envelope, never with an HTML page.
     path("<path:rest>", views.api_not_found),
 ]

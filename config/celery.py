@@ -6,6 +6,8 @@ import os
 from celery import Celery
 from celery.signals import before_task_publish, task_postrun, task_prerun
 
+from core.logging import bind_request_id, request_id_var
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("support_dojo")
@@ -16,16 +18,12 @@ app.autodiscover_tasks()
 @before_task_publish.connect
 def _propagate_request_id(headers=None, **kwargs):
     """Carry the publishing request's id to the worker so one id spans HTTP and task logs."""
-    from core.logging import request_id_var
-
     if headers is not None and "request_id" not in headers:
         headers["request_id"] = request_id_var.get()
 
 
 @task_prerun.connect
 def _bind_task_request_id(task=None, **kwargs):
-    from core.logging import bind_request_id
-
     incoming = getattr(task.request, "request_id", None) if task else None
     task.request._dojo_log_token = bind_request_id(
         incoming if incoming and incoming != "-" else None
@@ -34,8 +32,6 @@ def _bind_task_request_id(task=None, **kwargs):
 
 @task_postrun.connect
 def _unbind_task_request_id(task=None, **kwargs):
-    from core.logging import request_id_var
-
     token = getattr(task.request, "_dojo_log_token", None) if task else None
     if token is not None:
         # Eager tasks may finish in another context than they started; nothing to undo then.

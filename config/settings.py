@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "performance",
     "gamification",
+    "overview",
 ]
 # Development tooling from requirements-dev.txt: `make check` runs its `lintmigrations`.
 if importlib.util.find_spec("django_migration_linter"):

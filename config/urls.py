@@ -10,12 +10,13 @@ admin.site.site_title = "Support Dojo admin"
 admin.site.index_title = "Scenarios, trainees and achievements"
 
 urlpatterns = [
+    # The pages that combine several apps: home, the catalogue, a session's chat or report.
+    path("", include("overview.urls")),
+    path("", include("sessions_app.urls")),
     path("", include("gamification.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
-    path("scenarios/", include("scenarios.urls")),
-    path("sessions/", include("sessions_app.urls")),
     path("performance/", include("performance.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

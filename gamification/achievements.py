@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from accounts.models import level_for_xp
 from gamification.selectors import Streak, streak_from_days, user_zone
+from scenarios.models import Difficulty, Scenario
+from sessions_app.models import SessionStatus, UserSession
 
 HOSTILE_PATIENCE = (1, 2)
 
@@ -81,9 +83,6 @@ def evaluate(rule_key: str, context: AchievementContext) -> bool:
 
 def build_context(*, user, current_session=None, now: dt.datetime | None = None):
     """The trainee's scored history in two queries (sessions, starter scenarios)."""
-    from scenarios.models import Difficulty, Scenario
-    from sessions_app.models import SessionStatus, UserSession
-
     rows = (
         UserSession.objects.filter(user=user, status=SessionStatus.SCORED, is_preview=False)
         .annotate(

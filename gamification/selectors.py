@@ -1,4 +1,4 @@
-"""Reads for gamification: streaks, the leaderboard, the achievements gallery, the dashboard."""
+"""Reads for gamification: streaks, the leaderboard and the achievements gallery."""
 
 import datetime as dt
 import itertools
@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.memo import SharedVersionMemo
 from gamification.models import Achievement, UserAchievement, XPTransaction
+from sessions_app.models import SessionStatus
 
 PERIOD_ALL = "all"
 PERIOD_WEEK = "week"
@@ -76,8 +77,6 @@ def streak_from_days(days: Iterable[dt.date], *, today: dt.date) -> Streak:
 def streak_for_user(*, user, now: dt.datetime | None = None) -> Streak:
     """Current and best streak of days with a scored, non-preview session, in the user's zone.
     One query: the database turns each moment into a local date (DST-aware on both backends)."""
-    from sessions_app.models import SessionStatus
-
     zone = user_zone(user)
     days = (
         user.training_sessions.filter(status=SessionStatus.SCORED, is_preview=False)
@@ -292,66 +291,4 @@ def achievements_for_user(*, user):
         unlocked_at=Subquery(unlocked)
         if user.is_authenticated
         else Value(None, output_field=DateTimeField())
-    )
-
-
-# What a recent-session row shows: not the transcript's snapshot, engine state or report,
-# whose JSON was most of the dashboard's own CPU to decode (`make bench`, cProfile).
-RECENT_SESSION_FIELDS = (
-    "id",
-    "user_id",
-    "status",
-    "outcome",
-    "is_preview",
-    "score",
-    "passed",
-    "xp_awarded",
-    "started_at",
-    "scenario__id",
-    "scenario__slug",
-    "scenario__title",
-)
-
-
-def recent_sessions_for_user(*, user, limit: int = 5):
-    recent = user.training_sessions.select_related("scenario").only(*RECENT_SESSION_FIELDS)
-    return list(recent.order_by("-started_at")[:limit])
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    streak: Streak
-    recommended: object | None
-    recent_sessions: list
-    recent_achievements: list
-    achievements: list
-    unlocked_count: int
-
-
-def recommended_scenario_for_user(*, user):
-    """The scenarios app's pick for this trainee; the dashboard works without one."""
-    from scenarios import selectors as scenario_selectors
-
-    pick = getattr(scenario_selectors, "recommended_next_scenario", None)
-    if pick is None:
-        return None
-    return pick(user=user)
-
-
-def dashboard_for_user(*, user, now: dt.datetime | None = None) -> Dashboard:
-    """Everything the dashboard shows, in a fixed number of queries whatever the history."""
-    gallery = list(achievements_for_user(user=user))
-    # The gallery already carries each unlock: the three newest come from it, not a query.
-    newest = sorted(
-        (a for a in gallery if a.unlocked_at), key=lambda a: a.unlocked_at, reverse=True
-    )[:3]
-    return Dashboard(
-        streak=streak_for_user(user=user, now=now),
-        recommended=recommended_scenario_for_user(user=user),
-        recent_sessions=recent_sessions_for_user(user=user),
-        recent_achievements=[
-            UserAchievement(user=user, achievement=a, unlocked_at=a.unlocked_at) for a in newest
-        ],
-        achievements=gallery,
-        unlocked_count=sum(1 for a in gallery if a.unlocked_at is not None),
     )

@@ -1,4 +1,5 @@
-"""XP, levels and achievements. `process_scored_session` runs inside the scoring transaction.
+"""XP, levels and achievements. `process_scored_session` runs inside the scoring transaction
+(on `sessions_app.signals.session_scored`, `gamification.signals`).
 
 The XP rule (also in the README):
 - a pass earns the scenario's `xp_reward` scaled by the score (at least 1 XP);
@@ -19,6 +20,7 @@ from core.live import notify_user
 from gamification import achievements as rules
 from gamification.models import Achievement, UserAchievement, XPReason, XPTransaction
 from gamification.selectors import ranking_memo
+from sessions_app.models import SessionStatus, UserSession
 
 FAIL_SHARE_PERCENT = 10
 REPEAT_SHARE_PERCENT = 25
@@ -52,8 +54,6 @@ def xp_for_session(*, session, repeat: bool = False) -> int:
 
 def scenario_already_passed(*, session) -> bool:
     """Had the trainee passed this scenario before this session was scored?"""
-    from sessions_app.models import SessionStatus, UserSession
-
     earlier = UserSession.objects.filter(
         user_id=session.user_id,
         scenario_id=session.scenario_id,
@@ -187,79 +187,87 @@ def _session_reason(session, amount_repeat: bool) -> str:
 
 
 def process_scored_session(*, session) -> dict:
-    """Award the session's XP and unlock achievements, once. Idempotent: a second call (a
-    retried scoring task) awards nothing and unlocks nothing.
+    """Award the session's XP and unlock achievements, once, and record on the session what it
+    earned (`xp_awarded`, the levels before and after in `feedback["rewards"]`). Idempotent: a
+    second call (a retried scoring task) awards nothing and unlocks nothing.
 
     Holds the trainee's row lock until the surrounding transaction ends, so two sessions of
     one trainee scored at the same moment are processed one after the other and see each
     other's results. Notifications are sent only after the transaction commits.
     """
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=session.user_id)
-        result = {
-            "xp_awarded": 0,
-            "level_before": user.level,
-            "level_after": user.level,
-            "achievements": [],
+        result = _award_scored_session(session)
+        session.xp_awarded = result["xp_awarded"]
+        levels = {"level_before": result["level_before"], "level_after": result["level_after"]}
+        session.feedback = {**(session.feedback or {}), "rewards": levels}
+        session.save(update_fields=["xp_awarded", "feedback", "updated_at"])
+    return result
+
+
+def _award_scored_session(session) -> dict:
+    user = User.objects.select_for_update().get(pk=session.user_id)
+    result = {
+        "xp_awarded": 0,
+        "level_before": user.level,
+        "level_after": user.level,
+        "achievements": [],
+    }
+    if session.is_preview or session.score is None:
+        return result
+
+    repeat = scenario_already_passed(session=session)
+    amount = xp_for_session(session=session, repeat=repeat)
+    if not xp_award(user_id=user.pk, amount=amount, reason=XPReason.SESSION, session=session):
+        return result  # already processed
+    user.xp += amount
+
+    events: list[dict] = []
+    if amount:
+        events.append(
+            {
+                "type": "xp.awarded",
+                "amount": amount,
+                "total_xp": user.xp,
+                "reason": _session_reason(session, repeat),
+                "source": "session",
+                "session_id": str(session.pk),
+            }
+        )
+    unlocked = achievements_evaluate(user=user, session=session)
+    running_total = user.xp - sum(u.awarded_xp for u in unlocked)
+    for unlock in unlocked:
+        achievement = unlock.achievement
+        payload = {
+            "key": achievement.key,
+            "name": achievement.name,
+            "description": achievement.description,
+            "icon": achievement.icon,
+            "bonus_xp": unlock.awarded_xp,
         }
-        if session.is_preview or session.score is None:
-            return result
-
-        repeat = scenario_already_passed(session=session)
-        amount = xp_for_session(session=session, repeat=repeat)
-        if not xp_award(user_id=user.pk, amount=amount, reason=XPReason.SESSION, session=session):
-            return result  # already processed
-        user.xp += amount
-        session.xp_awarded = amount
-        type(session).objects.filter(pk=session.pk).update(xp_awarded=amount)
-
-        events: list[dict] = []
-        if amount:
+        result["achievements"].append(payload)
+        events.append({"type": "achievement.unlocked", **payload})
+        if unlock.awarded_xp:
+            running_total += unlock.awarded_xp
             events.append(
                 {
                     "type": "xp.awarded",
-                    "amount": amount,
-                    "total_xp": user.xp,
-                    "reason": _session_reason(session, repeat),
-                    "source": "session",
-                    "session_id": str(session.pk),
+                    "amount": unlock.awarded_xp,
+                    "total_xp": running_total,
+                    "reason": f"Achievement: {achievement.name}",
+                    "source": "achievement",
                 }
             )
-        unlocked = achievements_evaluate(user=user, session=session)
-        running_total = user.xp - sum(u.awarded_xp for u in unlocked)
-        for unlock in unlocked:
-            achievement = unlock.achievement
-            payload = {
-                "key": achievement.key,
-                "name": achievement.name,
-                "description": achievement.description,
-                "icon": achievement.icon,
-                "bonus_xp": unlock.awarded_xp,
-            }
-            result["achievements"].append(payload)
-            events.append({"type": "achievement.unlocked", **payload})
-            if unlock.awarded_xp:
-                running_total += unlock.awarded_xp
-                events.append(
-                    {
-                        "type": "xp.awarded",
-                        "amount": unlock.awarded_xp,
-                        "total_xp": running_total,
-                        "reason": f"Achievement: {achievement.name}",
-                        "source": "achievement",
-                    }
-                )
-        level_after = level_for_xp(user.xp)
-        user.level = level_after
-        if level_after > result["level_before"]:
-            events.append(
-                {"type": "level.up", "level": level_after, "previous_level": result["level_before"]}
-            )
-        result["xp_awarded"] = amount
-        result["level_after"] = level_after
+    level_after = level_for_xp(user.xp)
+    user.level = level_after
+    if level_after > result["level_before"]:
+        events.append(
+            {"type": "level.up", "level": level_after, "previous_level": result["level_before"]}
+        )
+    result["xp_awarded"] = amount
+    result["level_after"] = level_after
 
-        user_id = user.pk
-        transaction.on_commit(lambda: _send_all(user_id, events))
+    user_id = user.pk
+    transaction.on_commit(lambda: _send_all(user_id, events))
     return result
 
 

@@ -1,11 +1,15 @@
-"""Saves of users that change the leaderboard, wherever they come from (sign-up, the profile
-form and API, the admin, deactivation); each receiver only hands over to a service."""
+"""What gamification hears from below; each receiver only hands over to a service.
+
+- A scored session earns its XP and achievements, in the scoring transaction.
+- Saves of users that change the leaderboard, wherever they come from (sign-up, the profile
+  form and API, the admin, deactivation)."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from gamification.services import leaderboard_invalidate
+from gamification.services import leaderboard_invalidate, process_scored_session
+from sessions_app.signals import session_scored
 
 # What a ranked row shows or who is ranked. Signing in saves only `last_login` (and a password
 # rehash only `password`): those must not make every process recompute the ranking.
@@ -24,3 +28,8 @@ def _user_saved(sender, instance, created, update_fields, **kwargs):
 @receiver(post_delete, sender=User, dispatch_uid="gamification.leaderboard_user_deleted")
 def _user_deleted(sender, instance, **kwargs):
     leaderboard_invalidate()
+
+
+@receiver(session_scored, dispatch_uid="gamification.award_scored_session")
+def _session_scored(sender, *, session, **kwargs):
+    process_scored_session(session=session)

@@ -6,19 +6,10 @@ from gamification.selectors import (
     PERIOD_ALL,
     PERIOD_WEEK,
     PERIODS,
-    dashboard_for_user,
     leaderboard,
 )
 
 LEADERBOARD_PAGE_LIMIT = 25
-
-
-def dashboard(request):
-    """The trainee's home; a landing page for visitors who are not signed in."""
-    if not request.user.is_authenticated:
-        return render(request, "landing.html")
-    data = dashboard_for_user(user=request.user)
-    return render(request, "gamification/dashboard.html", {"dashboard": data})
 
 
 @login_required

@@ -6,24 +6,18 @@ in one query each and folded in Python.
 
 from __future__ import annotations
 
-import bisect
-import html
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
-from accounts.models import XP_PER_LEVEL
 from performance.charts import line_chart
-from performance.evaluators.base import snippet
 from performance.models import PerformanceMetric
 from performance.registry import evaluators
-from sessions_app.models import ChatMessage, SessionStatus, UserSession
+from sessions_app.models import SessionStatus, UserSession
 
 #: Sessions on the dashboard's charts (the latest ones); averages use every session.
 CHART_SESSIONS = 30
@@ -57,192 +51,6 @@ def sessions_stuck_in_scoring(*, older_than: timedelta) -> list:
         .order_by("waiting_since")
         .values_list("id", flat=True)[:500]
     )
-
-
-@dataclass
-class _Span:
-    start: int
-    end: int
-    anchor: str
-    criteria: list[str]
-
-
-def _locate(content: str, quote: str) -> tuple[int, int] | None:
-    if not quote:
-        return None
-    start = content.find(quote)
-    if start < 0:
-        lowered = content.lower()
-        if len(lowered) == len(content):
-            start = lowered.find(quote.lower())
-    return (start, start + len(quote)) if start >= 0 else None
-
-
-def _highlighted(content: str, spans: list[_Span]) -> str:
-    """The message as HTML: every piece escaped, quoted spans wrapped in <mark>. Only the
-    markup added here is trusted; the content itself is always escaped."""
-    pieces, cursor = [], 0
-    for span in spans:
-        pieces.append(html.escape(content[cursor : span.start]))
-        labels = html.escape(", ".join(span.criteria))
-        pieces.append(
-            f'<mark id="{span.anchor}" class="evidence" title="{labels}">'
-            f"{html.escape(content[span.start : span.end])}</mark>"
-        )
-        cursor = span.end
-    pieces.append(html.escape(content[cursor:]))
-    return mark_safe("".join(pieces))
-
-
-def _is_whole_message(message, quote: str) -> bool:
-    """Evidence that points at an agent's message as a whole (its opening words, see
-    `Message.evidence`) links to the message instead of marking it, so that it never swallows
-    the precise quotes other criteria highlight inside it. A customer's message quoted whole
-    (the confirmation that the problem is fixed) is marked like any other quote."""
-    return message.role != "customer" and quote == snippet(message.content)
-
-
-def _evidence_layout(metrics, messages):
-    """Where each metric's evidence sits in the transcript: merged, non-overlapping spans per
-    message (anchors for the <mark>s) and, for each evidence item, the anchor to link to."""
-    by_id = {str(m.id): m for m in messages}
-    raw: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    for metric in metrics:
-        for item in metric.evidence or []:
-            message = by_id.get(str(item.get("message_id")))
-            if message is None:
-                continue
-            quote = str(item.get("quote") or "")
-            where = None if _is_whole_message(message, quote) else _locate(message.content, quote)
-            if where:
-                raw[str(message.id)].append((*where, metric.label))
-
-    spans: dict[str, list[_Span]] = {}
-    for message_id, found in raw.items():
-        merged: list[_Span] = []
-        for start, end, label in sorted(found):
-            if merged and start < merged[-1].end:
-                merged[-1].end = max(merged[-1].end, end)
-                if label not in merged[-1].criteria:
-                    merged[-1].criteria.append(label)
-            else:
-                seq = by_id[message_id].seq
-                merged.append(_Span(start, end, f"ev-{seq}-{len(merged) + 1}", [label]))
-        spans[message_id] = merged
-
-    for metric in metrics:
-        links = []
-        for item in metric.evidence or []:
-            message_id = str(item.get("message_id"))
-            message = by_id.get(message_id)
-            if message is None:
-                continue
-            quote = str(item.get("quote") or "")
-            where = None if _is_whole_message(message, quote) else _locate(message.content, quote)
-            anchor = f"msg-{message.seq}"
-            if where:
-                starts = [s.start for s in spans[message_id]]
-                index = bisect.bisect_right(starts, where[0]) - 1
-                if index >= 0:
-                    anchor = spans[message_id][index].anchor
-            links.append({"anchor": anchor, "quote": quote, "seq": message.seq})
-        metric.evidence_links = links
-    return spans
-
-
-def _start_url(slug: str) -> str:
-    for kwargs in ({"slug": slug},):
-        try:
-            return reverse("scenario-start", kwargs=kwargs)
-        except NoReverseMatch:
-            pass
-    return f"/scenarios/{slug}/start/"
-
-
-def _next_scenario(*, user, current_slug: str):
-    """The scenarios app's recommendation, when it has one; never this very scenario."""
-    try:
-        from scenarios.selectors import recommended_next_scenario
-    except ImportError:
-        return None
-    recommended = recommended_next_scenario(user=user)
-    if recommended is None or recommended.slug == current_slug:
-        return None
-    return recommended
-
-
-def report_context(*, session: UserSession, user) -> dict:
-    """Everything the report page shows for `session` (scored, scoring or abandoned)."""
-    snapshot = session.scenario_snapshot or {}
-    slug = snapshot.get("slug") or session.scenario.slug
-    owner = session.user
-    context = {
-        "session": session,
-        "scenario_title": snapshot.get("title") or session.scenario.title,
-        "scenario_slug": slug,
-        "difficulty": snapshot.get("difficulty") or session.scenario.difficulty,
-        "is_scored": session.status == SessionStatus.SCORED,
-        "is_scoring": session.status == SessionStatus.SCORING,
-        "is_abandoned": session.status == SessionStatus.ABANDONED,
-        "try_again_url": _start_url(slug),
-        "scenario_url": f"/scenarios/{slug}/",
-        "scenarios_url": "/scenarios/",
-        "ws_path": f"/ws/sessions/{session.id}/",
-        "api_path": f"/api/v1/sessions/{session.id}/",
-        "is_owner": owner.pk == getattr(user, "pk", None),
-    }
-    if not context["is_scored"]:
-        return context
-
-    order = {
-        c.get("key"): i
-        for i, c in enumerate((snapshot.get("assessment_criteria") or {}).get("criteria") or [])
-    }
-    metrics = sorted(
-        PerformanceMetric.objects.filter(session=session),
-        key=lambda m: (order.get(m.criterion, len(order)), m.criterion),
-    )
-    for metric in metrics:
-        metric.label = criterion_label(metric.criterion)
-        metric.bar_class = bar_class(metric.score)
-    messages = list(ChatMessage.objects.filter(session=session).order_by("seq"))
-    spans = _evidence_layout(metrics, messages)
-    transcript = [
-        {
-            "id": str(m.id),
-            "seq": m.seq,
-            "role": m.role,
-            "created_at": m.created_at,
-            "html": _highlighted(m.content, spans.get(str(m.id), [])),
-        }
-        for m in messages
-    ]
-    from gamification.models import UserAchievement
-
-    achievements = list(
-        UserAchievement.objects.filter(session=session, user_id=owner.pk).select_related(
-            "achievement"
-        )
-    )
-    feedback = session.feedback or {}
-    context.update(
-        {
-            "metrics": metrics,
-            "transcript": transcript,
-            "feedback": feedback,
-            "tips": [m for m in metrics if m.tip],
-            "forbidden": feedback.get("forbidden_phrases") or [],
-            "coach": feedback.get("coach"),
-            "rewards": feedback.get("rewards") or {},
-            "achievements": achievements,
-            "score_class": bar_class(session.score),
-            "pass_score": feedback.get("pass_score"),
-            "owner": owner,
-            "xp_per_level": XP_PER_LEVEL,
-            "next_scenario": _next_scenario(user=owner, current_slug=slug),
-        }
-    )
-    return context
 
 
 # --- the dashboard and its API ------------------------------------------------------------

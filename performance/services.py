@@ -1,5 +1,6 @@
-"""Writes for scoring: claim a finished session, score it, store the metrics, hand over to
-gamification and tell the trainee's open pages.
+"""Writes for scoring: claim a finished session, score it, store the metrics, announce it
+(`session_scored`: gamification awards the XP in the same transaction) and tell the trainee's
+open pages.
 
 Precondition for `session_score`: the session was moved to `scoring` by `session_end` (or the
 idle sweep). Everything else about it is read from the scenario snapshot taken at start.
@@ -16,11 +17,11 @@ from django.utils import timezone
 from core import live
 from core.groups import session_group
 from core.live import notify_user
-from gamification.services import process_scored_session
 from performance import judge, rubric
 from performance.evaluators.base import Transcript
 from performance.models import PerformanceMetric
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
+from sessions_app.signals import session_scored
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +82,7 @@ def session_score(*, session_id) -> UserSession | None:
         session.save(
             update_fields=["score", "passed", "feedback", "scored_at", "status", "updated_at"]
         )
-        rewards = process_scored_session(session=session)
-        session.xp_awarded = int(rewards.get("xp_awarded") or 0)
-        session.feedback["rewards"] = {
-            "level_before": rewards.get("level_before"),
-            "level_after": rewards.get("level_after"),
-        }
-        session.save(update_fields=["xp_awarded", "feedback", "updated_at"])
+        session_scored.send(sender=UserSession, session=session)
 
     # Outside the row lock: a slow model server must never hold up other workers.
     coach = judge.review(transcript=transcript, result=result)

@@ -1,25 +1,22 @@
-"""Authoring scenarios in the Django admin: YAML editing with errors beside each field, attempts
-and pass rate at a glance, bulk actions, export and a "try it" preview."""
+"""Authoring scenarios in the Django admin: YAML editing with errors beside each field, bulk
+actions, export and a check of how a sample message is read. What trainees did with each
+scenario (attempts, pass rate) and the "try it" preview need sessions: `sessions_app.admin`
+adds them to this admin."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
-from django.http import HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 
-from core.errors import DomainError
 from scenarios.forms import YAMLDocumentField
 from scenarios.models import JSON_FIELDS, Scenario
 from scenarios.reading import read_message
 from scenarios.selectors import prerequisite_graph
 from scenarios.services import scenario_duplicate, scenarios_export, scenarios_set_active
 from scenarios.validation import find_prerequisite_cycle
-from sessions_app.models import SessionStatus
-from sessions_app.services import session_start
 
 NEW_SCENARIO_SKELETON = {
     "ticket_template": {
@@ -70,7 +67,9 @@ NEW_SCENARIO_SKELETON = {
 
 
 class ScenarioAdminForm(forms.ModelForm):
-    ticket_template = YAMLDocumentField(rows=12, help_text="YAML (or JSON). See CONTRACT §2.")
+    ticket_template = YAMLDocumentField(
+        rows=12, help_text="YAML (or JSON). The format: docs/scenarios.md."
+    )
     customer_persona = YAMLDocumentField(
         rows=28,
         help_text=(
@@ -132,9 +131,6 @@ class ScenarioAdmin(admin.ModelAdmin):
         "difficulty",
         "category",
         "is_active",
-        "attempts",
-        "pass_rate",
-        "try_it",
     ]
     list_filter = ["difficulty", "category", "is_active"]
     search_fields = ["title", "slug", "description", "category"]
@@ -171,46 +167,8 @@ class ScenarioAdmin(admin.ModelAdmin):
         """A new scenario starts from a skeleton of the file format rather than `{}`."""
         return {**NEW_SCENARIO_SKELETON, **super().get_changeform_initial_data(request)}
 
-    def get_queryset(self, request):
-        # Previews are staff trying things out: they never count as attempts.
-        real = Q(sessions__is_preview=False)
-        scored = real & Q(sessions__status=SessionStatus.SCORED)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                attempt_count=Count("sessions", filter=real),
-                scored_count=Count("sessions", filter=scored),
-                passed_count=Count("sessions", filter=scored & Q(sessions__passed=True)),
-            )
-        )
-
-    @admin.display(description="Attempts", ordering="attempt_count")
-    def attempts(self, scenario):
-        return scenario.attempt_count
-
-    @admin.display(description="Pass rate")
-    def pass_rate(self, scenario):
-        if not scenario.scored_count:
-            return "—"
-        return f"{round(100 * scenario.passed_count / scenario.scored_count)}%"
-
-    @admin.display(description="Preview")
-    def try_it(self, scenario):
-        # A POST button inside the changelist form: it carries that form's CSRF token.
-        return format_html(
-            '<button type="submit" class="button" formaction="{}" formmethod="post" '
-            'formnovalidate title="Open a preview session as a trainee">Try it</button>',
-            reverse("admin:scenarios_scenario_try", args=[scenario.pk]),
-        )
-
     def get_urls(self):
         return [
-            path(
-                "<int:pk>/try/",
-                self.admin_site.admin_view(self.try_view),
-                name="scenarios_scenario_try",
-            ),
             path(
                 "<int:pk>/read/",
                 self.admin_site.admin_view(self.read_view),
@@ -222,7 +180,6 @@ class ScenarioAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "try_url": reverse("admin:scenarios_scenario_try", args=[object_id]),
             "read_url": reverse("admin:scenarios_scenario_read", args=[object_id]),
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -248,31 +205,6 @@ class ScenarioAdmin(admin.ModelAdmin):
                 "acts": sorted(reading.acts) if reading else [],
             },
         )
-
-    def try_view(self, request, pk):
-        """GET asks for confirmation; POST starts a preview and opens the chat as a trainee."""
-        scenario = get_object_or_404(Scenario, pk=pk)
-        if not self.has_view_permission(request, scenario):
-            raise PermissionDenied
-        if request.method not in ("GET", "POST"):
-            return HttpResponseNotAllowed(["GET", "POST"])
-        if request.method == "GET":
-            return TemplateResponse(
-                request,
-                "scenarios/admin/try_it.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.model._meta,
-                    "scenario": scenario,
-                    "title": f"Try “{scenario.title}”",
-                },
-            )
-        try:
-            session = session_start(user=request.user, scenario=scenario, is_preview=True)
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return redirect("admin:scenarios_scenario_changelist")
-        return redirect(f"/sessions/{session.id}/")
 
     @admin.action(description="Activate the selected scenarios")
     def activate(self, request, queryset):

@@ -1,4 +1,5 @@
-"""Reading and writing scenario files (CONTRACT §2): YAML or JSON, one scenario or a list per file.
+"""Reading and writing scenario files (docs/scenarios.md): YAML or JSON, one scenario or a list
+per file.
 
 Parsing is kept apart from importing so that the admin's YAML fields, the command and the tests
 share one reader, and so that the services only ever see plain, JSON-compatible documents.

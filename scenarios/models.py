@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from scenarios.validation import validate_scenario_document
+
 
 class Difficulty(models.TextChoices):
     STARTER = "starter", "Starter"
@@ -11,7 +13,7 @@ class Difficulty(models.TextChoices):
 
 DIFFICULTY_ORDER = {Difficulty.STARTER: 0, Difficulty.INTERMEDIATE: 1, Difficulty.ADVANCED: 2}
 
-# Top-level keys of the scenario file format (CONTRACT §2), in the order they are written out.
+# Top-level keys of the scenario file format (docs/scenarios.md), in the order they are written out.
 DOCUMENT_FIELDS = (
     "slug",
     "title",
@@ -81,8 +83,6 @@ class Scenario(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        from scenarios.validation import validate_scenario_document
-
         super().clean()
         document = self.to_document(include_prerequisites=False)
         problems = validate_scenario_document(document, check_prerequisites=False)
@@ -98,7 +98,7 @@ class Scenario(models.Model):
         return DIFFICULTY_ORDER.get(self.difficulty, 0)
 
     def to_document(self, *, include_prerequisites: bool = True) -> dict:
-        """The scenario in the file format of CONTRACT §2."""
+        """The scenario in the file format of docs/scenarios.md."""
         document = {
             "slug": self.slug,
             "title": self.title,

@@ -1,4 +1,4 @@
-"""The live chat socket, `/ws/sessions/<uuid>/` (CONTRACT §5).
+"""The live chat socket, `/ws/sessions/<uuid>/` (its frames: docs/architecture.md).
 
 The socket that sent a message runs the customer engine itself and streams the deltas straight
 to its own client (`self.send`): a channel-layer message per token is many times slower and

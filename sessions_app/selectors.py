@@ -1,7 +1,31 @@
 """Reads about training sessions. Only the owner (and staff) may see a session."""
 
+from django.db.models import Exists, OuterRef, Prefetch
+
+from scenarios.models import Scenario
 from sessions_app.exceptions import SessionNotFound
-from sessions_app.models import UserSession
+from sessions_app.models import ChatMessage, SessionStatus, UserSession
+
+
+def missing_prerequisites(*, user, scenario: Scenario) -> list[Scenario]:
+    """The active prerequisites of `scenario` the trainee has not passed yet, in title order.
+
+    A deactivated prerequisite no longer locks anything: trainees cannot play it, so it must not
+    hold back the scenarios that build on it.
+    """
+    passed = UserSession.objects.filter(
+        user=user,
+        scenario=OuterRef("pk"),
+        status=SessionStatus.SCORED,
+        passed=True,
+        is_preview=False,
+    )
+    return list(
+        scenario.prerequisites.active()
+        .annotate(done=Exists(passed))
+        .filter(done=False)
+        .order_by("title")
+    )
 
 
 def session_get_for_user(*, user, session_id) -> UserSession:
@@ -32,10 +56,6 @@ def session_list_for_user(*, user):
 
 def session_detail_for_user(*, user, session_id) -> UserSession:
     """One session with its messages and (once scored) metrics, in three queries."""
-    from django.db.models import Prefetch
-
-    from sessions_app.models import ChatMessage
-
     session = session_get_for_user(user=user, session_id=session_id)
     session = (
         UserSession.objects.select_related("scenario", "user")

@@ -26,7 +26,6 @@ from django.utils import timezone
 from core.dbthreads import db_call
 from scenarios.exceptions import ScenarioLocked
 from scenarios.models import Scenario
-from scenarios.selectors import missing_prerequisites
 from sessions_app.engines import (
     OUTCOME_ESCALATED,
     OUTCOME_RESOLVED,
@@ -50,6 +49,7 @@ from sessions_app.models import (
     SessionStatus,
     UserSession,
 )
+from sessions_app.selectors import missing_prerequisites
 from sessions_app.signals import session_ended
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,16 @@
-"""What sessions tell the apps above them: sessions_app never imports those apps (the layers
-in pyproject.toml), so an effect such as scoring follows from a signal they connect to."""
+"""A session's life as the apps above sessions_app hear of it. Those apps are never imported
+from below (the layers in pyproject.toml), so an effect such as scoring or an XP award follows
+from a signal they connect to.
+
+    session_ended   sessions_app, after commit  ->  performance enqueues the scoring
+    session_scored  performance, in its scoring transaction  ->  gamification awards XP
+"""
 
 from django.dispatch import Signal
 
 #: A session moved to `scoring` and that change is committed. Sent with `session_id`.
 session_ended = Signal()
+
+#: A session was scored. Sent with `session` inside the scoring transaction, so what receivers
+#: write (the XP award) commits or rolls back with the score.
+session_scored = Signal()

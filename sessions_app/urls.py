@@ -3,5 +3,5 @@ from django.urls import path
 from sessions_app import views
 
 urlpatterns = [
-    path("<uuid:session_id>/", views.session_detail, name="session-detail"),
+    path("scenarios/<slug:slug>/start/", views.scenario_start, name="scenario-start"),
 ]

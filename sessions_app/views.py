@@ -1,28 +1,17 @@
-"""The chat page: the live conversation while active, the report once it has ended."""
-
-import json
+"""Starting a session, and the chat page while it is active (`overview.views.session_page`
+shows the chat or, once the session has ended, its report)."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from sessions_app.exceptions import SessionNotFound
-from sessions_app.models import SessionStatus
-from sessions_app.selectors import session_get_for_user
-
-
-def _rows(mapping) -> list[tuple[str, str]]:
-    """Free-form ticket details as label/value pairs."""
-    if not isinstance(mapping, dict):
-        return []
-    return [
-        (
-            str(key).replace("_", " ").capitalize(),
-            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
-        )
-        for key, value in mapping.items()
-    ]
+from core.errors import DomainError
+from scenarios.exceptions import ScenarioNotFound
+from scenarios.selectors import scenario_get_active, ticket_rows
+from sessions_app.services import session_start
 
 
 def _preference(user, name: str, default: bool) -> bool:
@@ -30,22 +19,8 @@ def _preference(user, name: str, default: bool) -> bool:
     return value if isinstance(value, bool) else default
 
 
-@login_required
-def session_detail(request, session_id):
-    try:
-        session = session_get_for_user(user=request.user, session_id=session_id)
-    except SessionNotFound:
-        raise Http404("No such session.") from None
-
-    if session.status != SessionStatus.ACTIVE:
-        from performance.selectors import report_context
-
-        return render(
-            request,
-            "performance/report.html",
-            report_context(session=session, user=request.user),
-        )
-
+def chat_page(request, session):
+    """The live conversation of an active `session` the requester may see."""
     snapshot = session.scenario_snapshot or {}
     ticket = snapshot.get("ticket_template") or {}
     persona = snapshot.get("customer_persona") or {}
@@ -64,8 +39,8 @@ def session_detail(request, session_id):
             "difficulty": snapshot.get("difficulty") or session.scenario.difficulty,
             "estimated_time": int(snapshot.get("estimated_time") or 10),
             "ticket": ticket,
-            "customer_info": _rows(ticket.get("customer_info")),
-            "technical_context": _rows(ticket.get("technical_context")),
+            "customer_info": ticket_rows(ticket.get("customer_info")),
+            "technical_context": ticket_rows(ticket.get("technical_context")),
             "customer_name": persona.get("name") or "Customer",
             "knowledge_base": knowledge_base,
             "transcript": transcript,
@@ -75,3 +50,18 @@ def session_detail(request, session_id):
             "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
         },
     )
+
+
+@require_POST
+@login_required
+def scenario_start(request, slug):
+    try:
+        scenario = scenario_get_active(slug=slug)
+    except ScenarioNotFound:
+        raise Http404("No such scenario.") from None
+    try:
+        session = session_start(user=request.user, scenario=scenario)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("scenario-detail", slug=scenario.slug)
+    return redirect("session-detail", session_id=session.id)

@@ -7,7 +7,7 @@ from accounts.models import User
 from scenarios.models import Scenario
 from sessions_app.models import ChatMessage, UserSession
 
-# The contract's example scenario (CONTRACT §2), used as the base of every test scenario.
+# The contract's example scenario (docs/scenarios.md), used as the base of every test scenario.
 ROUTER_SCENARIO = {
     "slug": "router-reboot-loop",
     "title": "Router stuck in a reboot loop",

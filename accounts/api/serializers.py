@@ -1,4 +1,3 @@
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User, validate_timezone
@@ -8,7 +7,6 @@ class UserSerializer(serializers.ModelSerializer):
     xp_into_level = serializers.IntegerField(read_only=True)
     xp_for_next_level = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(read_only=True)
-    streak = serializers.SerializerMethodField()
 
     class Meta:
         model = User
@@ -24,23 +22,9 @@ class UserSerializer(serializers.ModelSerializer):
             "xp_for_next_level",
             "timezone",
             "preferences",
-            "streak",
             "created_at",
         ]
         read_only_fields = ["id", "email", "level", "xp", "created_at"]
-
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {"current": {"type": "integer"}, "best": {"type": "integer"}},
-        }
-    )
-    def get_streak(self, user) -> dict:
-        # Days in a row with a scored session, in the trainee's own time zone (one query).
-        from gamification.selectors import streak_for_user
-
-        streak = streak_for_user(user=user)
-        return {"current": streak.current, "best": streak.best}
 
 
 class UserUpdateSerializer(serializers.Serializer):

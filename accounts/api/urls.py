@@ -3,7 +3,6 @@ from django.urls import path
 from accounts.api import views
 
 urlpatterns = [
-    path("users/me/", views.MeView.as_view(), name="api-me"),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("auth/token/revoke/", views.TokenRevokeView.as_view(), name="api-token-revoke"),
 ]

@@ -10,30 +10,10 @@ from rest_framework.views import APIView
 from accounts.api.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
-    UserSerializer,
-    UserUpdateSerializer,
 )
 from accounts.security import LOCKOUT_MESSAGE, axes_retry_after_seconds
-from accounts.services import api_token_issue, api_token_revoke, user_update_profile
+from accounts.services import api_token_issue, api_token_revoke
 from core.throttling import ScopedRateThrottle
-
-
-class MeView(APIView):
-    @extend_schema(tags=["accounts"], summary="The signed-in trainee", responses=UserSerializer)
-    def get(self, request):
-        return Response(UserSerializer(request.user).data)
-
-    @extend_schema(
-        tags=["accounts"],
-        summary="Update name, time zone or preferences",
-        request=UserUpdateSerializer,
-        responses=UserSerializer,
-    )
-    def patch(self, request):
-        serializer = UserUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        user = user_update_profile(user=request.user, data=serializer.validated_data)
-        return Response(UserSerializer(user).data)
 
 
 class TokenView(APIView):

@@ -16,19 +16,9 @@ class ScenarioQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=100, allow_blank=True)
 
 
-class ScenarioProgressSerializer(serializers.Serializer):
-    attempts = serializers.IntegerField(read_only=True)
-    best_score = serializers.IntegerField(read_only=True, allow_null=True)
-    completed = serializers.BooleanField(read_only=True)
-    locked = serializers.BooleanField(read_only=True)
-    missing_prerequisites = serializers.ListField(
-        child=serializers.CharField(), source="missing_prerequisite_slugs", read_only=True
-    )
-
-
 class ScenarioCatalogueSerializer(serializers.ModelSerializer):
     """A scenario in the list, without the trainee's progress: the same for everyone, so it is
-    serialised once per catalogue (`scenarios.selectors.Catalogue.api_rows`)."""
+    serialised once per catalogue (`overview.api.serializers.catalogue_rows`)."""
 
     priority = serializers.SerializerMethodField()
     prerequisites = serializers.SerializerMethodField()
@@ -54,26 +44,6 @@ class ScenarioCatalogueSerializer(serializers.ModelSerializer):
 
     def get_prerequisites(self, scenario) -> list[str]:
         return [prerequisite.slug for prerequisite in scenario.prerequisites.all()]
-
-
-class ScenarioListSerializer(ScenarioCatalogueSerializer):
-    progress = ScenarioProgressSerializer(read_only=True)
-
-    class Meta(ScenarioCatalogueSerializer.Meta):
-        fields = [*ScenarioCatalogueSerializer.Meta.fields, "progress"]
-        read_only_fields = fields
-
-
-def progress_data(progress) -> dict:
-    """`ScenarioProgressSerializer(progress).data`, built directly: the list calls it for every
-    row of every page (a test keeps the two identical)."""
-    return {
-        "attempts": progress.attempts,
-        "best_score": progress.best_score,
-        "completed": progress.completed,
-        "locked": progress.locked,
-        "missing_prerequisites": progress.missing_prerequisite_slugs,
-    }
 
 
 class TicketSerializer(serializers.Serializer):
@@ -108,15 +78,18 @@ class AssessmentSerializer(serializers.Serializer):
     criteria = CriterionSerializer(many=True, read_only=True)
 
 
-class ScenarioDetailSerializer(ScenarioListSerializer):
+class ScenarioContentSerializer(ScenarioCatalogueSerializer):
+    """What the trainee sees of one scenario before starting: the catalogue row plus the
+    ticket, the customer as first met, the knowledge base and how the session is assessed."""
+
     ticket_template = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
     knowledge_base = KnowledgeBaseEntrySerializer(many=True, read_only=True)
     assessment = serializers.SerializerMethodField()
 
-    class Meta(ScenarioListSerializer.Meta):
+    class Meta(ScenarioCatalogueSerializer.Meta):
         fields = [
-            *ScenarioListSerializer.Meta.fields,
+            *ScenarioCatalogueSerializer.Meta.fields,
             "ticket_template",
             "customer",
             "knowledge_base",

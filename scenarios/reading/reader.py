@@ -114,7 +114,8 @@ class Sentence:
 
 
 def read_message(scenario: dict, text: str) -> TurnReading:
-    """The reading of `text` as the agent's message in `scenario` (a CONTRACT §2 document)."""
+    """The reading of `text` as the agent's message in `scenario` (a document in the format
+    of docs/scenarios.md)."""
     return _read(model_for(scenario), text or "")
 
 

@@ -1,4 +1,5 @@
-"""Session and message shapes shared by the REST API and the WebSocket consumer (CONTRACT §4, §5).
+"""Session and message shapes shared by the REST API and the WebSocket consumer (docs/api.md,
+docs/architecture.md).
 
 The consumer serialises with `MessageSerializer` too, so a MESSAGE looks the same on both paths.
 """

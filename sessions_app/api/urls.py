@@ -3,6 +3,9 @@ from django.urls import path
 from sessions_app.api import views
 
 urlpatterns = [
+    path(
+        "scenarios/<slug:slug>/start/", views.ScenarioStartView.as_view(), name="api-scenario-start"
+    ),
     path("sessions/", views.SessionListView.as_view(), name="api-session-list"),
     path("sessions/<uuid:pk>/", views.SessionDetailView.as_view(), name="api-session-detail"),
     path(

@@ -1,4 +1,4 @@
-"""The REST path to a session (CONTRACT §4): the same services as the WebSocket consumer.
+"""The REST path to a session (docs/api.md): the same services as the WebSocket consumer.
 
 Posting a message returns the customer's whole reply in the response; open chat tabs of the
 same session see both messages through the channel layer as they are stored.
@@ -10,6 +10,7 @@ from rest_framework import generics, status
 from core.errors import DomainError
 from core.renderers import EnvelopeResponse
 from core.throttling import ScopedRateThrottle, UserRateThrottle
+from scenarios.selectors import scenario_get_active
 from sessions_app.api.serializers import (
     AgentMessageRequestSerializer,
     MessagePairSerializer,
@@ -22,7 +23,7 @@ from sessions_app.selectors import (
     session_get_for_user,
     session_list_for_user,
 )
-from sessions_app.services import customer_reply, message_post_agent, session_end
+from sessions_app.services import customer_reply, message_post_agent, session_end, session_start
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid message (blank, too long, bad client_id)"),
@@ -134,3 +135,24 @@ class SessionCompleteView(generics.GenericAPIView):
         return EnvelopeResponse(
             SessionListSerializer(session).data, status=status.HTTP_202_ACCEPTED
         )
+
+
+class ScenarioStartView(generics.GenericAPIView):
+    serializer_class = SessionSerializer
+
+    @extend_schema(
+        tags=["scenarios"],
+        summary="Start a new session on this scenario",
+        request=None,
+        responses={
+            201: SessionSerializer,
+            404: OpenApiResponse(description="No such active scenario."),
+            409: OpenApiResponse(
+                description="Locked by prerequisites, or too many sessions already open."
+            ),
+        },
+    )
+    def post(self, request, slug):
+        scenario = scenario_get_active(slug=slug)
+        session = session_start(user=request.user, scenario=scenario)
+        return EnvelopeResponse(self.get_serializer(session).data, status=status.HTTP_201_CREATED)

@@ -1,6 +1,7 @@
 """Customer engines: who plays the customer. `get_engine()` picks one by name or setting.
 
-Only this package imports the `openai` SDK, and only when the OpenAI engine is chosen.
+Only this package imports the `openai` SDK, and only when the OpenAI engine is chosen: a
+process that never talks to a model server does not pay for loading it.
 """
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from sessions_app.engines.base import (
     TokenBudgetExhausted,
     Turn,
 )
+from sessions_app.engines.offline import OfflineEngine
 
 ENGINE_NAMES = ("offline", "openai")
 
@@ -43,6 +45,4 @@ def get_engine(name: str | None = None) -> CustomerEngine:
         from sessions_app.engines.openai_compat import OpenAICompatEngine
 
         return OpenAICompatEngine()
-    from sessions_app.engines.offline import OfflineEngine
-
     return OfflineEngine()

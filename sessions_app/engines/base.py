@@ -88,8 +88,9 @@ class CustomerEngine(abc.ABC):
     ) -> CustomerReply:
         """The customer's answer to the transcript, whose last lines are the agent's.
 
-        `scenario` is the session's frozen snapshot (CONTRACT §2 document); `tokens_used` is what
-        the session has spent so far, for engines with a budget.
+        `scenario` is the session's frozen snapshot (a document in the format of
+        docs/scenarios.md); `tokens_used` is what the session has spent so far, for engines
+        with a budget.
         """
 
 

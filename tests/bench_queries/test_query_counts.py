@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from performance.management.commands.generate_bench_data import bench_users, generate
+from overview.management.commands.generate_bench_data import bench_users, generate
 
 PATHS = [
     "/scenarios/",

@@ -55,7 +55,7 @@ def trainee(transactional_db):
 
 @pytest.fixture
 def router(transactional_db):
-    """The contract's example scenario (CONTRACT §2) with one more knowledge-base article."""
+    """The contract's example scenario (docs/scenarios.md) with one more knowledge-base article."""
     return ScenarioFactory(
         slug="router-reboot-loop",
         title="Router stuck in a reboot loop",

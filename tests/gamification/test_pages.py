@@ -58,7 +58,7 @@ def test_dashboard_escapes_names(client, user):
 
 
 def test_dashboard_shows_the_recommended_scenario_when_the_catalogue_offers_one(client, user):
-    from scenarios import selectors
+    from overview import progress as selectors
 
     scenario = ScenarioFactory(title="Try me next")
     client.force_login(user)

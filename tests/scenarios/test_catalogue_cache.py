@@ -7,9 +7,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import memo
-from scenarios.api.serializers import ScenarioProgressSerializer, progress_data
+from overview.api.serializers import (
+    ScenarioProgressSerializer,
+    catalogue_rows,
+    progress_data,
+    scenario_row,
+    untouched_rows,
+)
+from overview.progress import scenario_list_with_progress
 from scenarios.models import Scenario
-from scenarios.selectors import catalogue_memo, scenario_list_with_progress
+from scenarios.selectors import catalogue_memo
 from scenarios.services import scenarios_set_active
 from tests.factories import ScenarioFactory, UserSessionFactory
 
@@ -124,15 +131,15 @@ def test_api_rows_shared_by_untouched_scenarios_equal_the_full_build(user):
     UserSessionFactory(user=user, scenario=third, status="scored", score=95, passed=True)
     UserSessionFactory(user=user, scenario=first, status="active")
     listing = scenario_list_with_progress(user=user)
-    rows = listing.catalogue.api_rows
+    rows = catalogue_rows(listing.catalogue)
     for scenario in listing.scenarios:
         expected = {
             **rows[scenario.id],
             "progress": ScenarioProgressSerializer(listing.with_progress(scenario).progress).data,
         }
-        assert listing.api_row(scenario) == expected
-    assert set(listing.catalogue.untouched_api_rows) == {first.id, third.id, fourth.id}
-    assert listing.api_row(second)["progress"]["locked"] is True
+        assert scenario_row(listing, scenario) == expected
+    assert set(untouched_rows(listing.catalogue)) == {first.id, third.id, fourth.id}
+    assert scenario_row(listing, second)["progress"]["locked"] is True
 
 
 def test_clear_all_forgets_every_process_value():

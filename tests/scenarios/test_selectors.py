@@ -1,12 +1,12 @@
 import pytest
 
-from performance.models import PerformanceMetric
-from scenarios.selectors import (
-    missing_prerequisites,
+from overview.progress import (
     recommended_next_scenario,
     scenario_get_with_progress,
     scenario_list_with_progress,
 )
+from performance.models import PerformanceMetric
+from sessions_app.selectors import missing_prerequisites
 from tests.factories import ScenarioFactory, UserFactory, UserSessionFactory
 
 pytestmark = pytest.mark.django_db

@@ -49,7 +49,7 @@ PUBLIC = {
     "accounts/login/": ({"get", "post"}, "allauth sign-in (axes- and rate-limited)"),
     "accounts/logout/": ({"get", "post"}, "signing out nobody is a redirect home"),
     "accounts/inactive/": ({"get"}, "allauth's 'account inactive' notice, static text"),
-    "accounts/signup/": ({"get", "post"}, "self sign-up is a product feature (CONTRACT §3)"),
+    "accounts/signup/": ({"get", "post"}, "self sign-up is a product feature (docs/security.md)"),
     "accounts/confirm-email/": ({"get"}, "'check your inbox' notice, static text"),
     "accounts/confirm-email/(?P<key>[-:\\w]+)/$": (
         {"get"},

@@ -277,14 +277,14 @@ _KILL_MID_TASK = textwrap.dedent(
     django.setup()
     from django.conf import settings
     settings.DATABASES["default"]["NAME"] = sys.argv[2]
-    import gamification.services as rewards
 
     def die(**kwargs):
         # The metrics, the score and the `scored` status are written, not yet committed.
         os._exit(9)
 
-    import performance.services
-    performance.services.process_scored_session = die
+    # The XP award runs on `session_scored`, in the scoring transaction.
+    import gamification.signals
+    gamification.signals.process_scored_session = die
     from performance.tasks import score_session
     score_session.apply(args=[sys.argv[1]])
     """

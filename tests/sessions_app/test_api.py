@@ -1,4 +1,4 @@
-"""The REST path to sessions (CONTRACT §4), through the real DRF stack and envelope."""
+"""The REST path to sessions (docs/api.md), through the real DRF stack and envelope."""
 
 import uuid
 

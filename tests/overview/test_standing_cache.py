@@ -6,13 +6,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from performance.services import session_score
-from scenarios.selectors import (
+from overview.progress import (
     _standing_keys,
     scenario_list_with_progress,
     standing_changed,
     trainee_standing,
 )
+from performance.services import session_score
 from sessions_app.models import SessionStatus, UserSession
 from sessions_app.services import message_post_agent, session_end, session_start
 from tests.factories import ScenarioFactory, UserSessionFactory

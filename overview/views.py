@@ -1,30 +1,52 @@
-import json
+"""Pages that combine several apps: the trainee's home, the catalogue with their progress,
+and a session's page (the live chat, then the report)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import format_html_join
-from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
-from scenarios.exceptions import ScenarioNotFound
-from scenarios.forms import ScenarioFilterForm
-from scenarios.selectors import (
+from overview.dashboard import dashboard_for_user
+from overview.progress import (
     recommended_next_scenario,
-    scenario_get_active,
     scenario_get_with_progress,
     scenario_list_with_progress,
 )
-from sessions_app.services import session_start
+from overview.report import report_context
+from scenarios.exceptions import ScenarioNotFound
+from scenarios.forms import ScenarioFilterForm
+from scenarios.selectors import ticket_rows
+from sessions_app.exceptions import SessionNotFound
+from sessions_app.models import SessionStatus
+from sessions_app.selectors import session_get_for_user
+from sessions_app.views import chat_page
+
+
+def dashboard(request):
+    """The trainee's home; a landing page for visitors who are not signed in."""
+    if not request.user.is_authenticated:
+        return render(request, "landing.html")
+    data = dashboard_for_user(user=request.user)
+    return render(request, "gamification/dashboard.html", {"dashboard": data})
+
+
+@login_required
+def session_page(request, session_id):
+    """The live chat while the session is active, its report once it has ended."""
+    try:
+        session = session_get_for_user(user=request.user, session_id=session_id)
+    except SessionNotFound:
+        raise Http404("No such session.") from None
+    if session.status == SessionStatus.ACTIVE:
+        return chat_page(request, session)
+    return render(
+        request, "performance/report.html", report_context(session=session, user=request.user)
+    )
+
 
 CATALOGUE_PAGE_SIZE = 24
-
-
-def _session_url(session) -> str:
-    return f"/sessions/{session.id}/"
 
 
 # Distinct (scenario, progress) cards kept per catalogue before starting over.
@@ -45,12 +67,12 @@ def _card(catalogue, scenario) -> str:
         progress.completed,
         tuple(prerequisite.id for prerequisite in progress.missing_prerequisites),
     )
-    html = catalogue.rendered.get(key)
+    html = catalogue.derived.get(key)
     if html is None:
-        if len(catalogue.rendered) >= RENDERED_CARDS_LIMIT:
-            catalogue.rendered.clear()
+        if len(catalogue.derived) >= RENDERED_CARDS_LIMIT:
+            catalogue.derived.clear()
         html = render_to_string("scenarios/_card.html", {"scenario": scenario})
-        catalogue.rendered[key] = html
+        catalogue.derived[key] = html
     return html
 
 
@@ -69,10 +91,10 @@ def _filter_form(request, catalogue) -> tuple[ScenarioFilterForm, str]:
         return form, _fields_html(form)
     # The empty form is the same for everyone: its fields are rendered once per catalogue
     # (~4 ms of Django form rendering otherwise, more than the rest of the page).
-    cached = catalogue.rendered.get("filter-form")
+    cached = catalogue.derived.get("filter-form")
     if cached is None:
         form = ScenarioFilterForm(None, categories=catalogue.categories)
-        cached = catalogue.rendered["filter-form"] = form, _fields_html(form)
+        cached = catalogue.derived["filter-form"] = form, _fields_html(form)
     return cached
 
 
@@ -106,17 +128,6 @@ def scenario_list(request):
     )
 
 
-def _rows(mapping) -> list[tuple[str, str]]:
-    """Free-form ticket details as label/value pairs for a definition list."""
-    if not isinstance(mapping, dict):
-        return []
-    rows = []
-    for key, value in mapping.items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        rows.append((str(key).replace("_", " ").capitalize(), text))
-    return rows
-
-
 @login_required
 def scenario_detail(request, slug):
     try:
@@ -134,8 +145,8 @@ def scenario_detail(request, slug):
                 "priority": ticket.get("priority", ""),
                 "category": ticket.get("category", ""),
                 "description": ticket.get("description", ""),
-                "customer_info": _rows(ticket.get("customer_info")),
-                "technical_context": _rows(ticket.get("technical_context")),
+                "customer_info": ticket_rows(ticket.get("customer_info")),
+                "technical_context": ticket_rows(ticket.get("technical_context")),
             },
             # Only what the trainee would see before the conversation starts.
             "customer": {
@@ -149,18 +160,3 @@ def scenario_detail(request, slug):
             ],
         },
     )
-
-
-@require_POST
-@login_required
-def scenario_start(request, slug):
-    try:
-        scenario = scenario_get_active(slug=slug)
-    except ScenarioNotFound:
-        raise Http404("No such scenario.") from None
-    try:
-        session = session_start(user=request.user, scenario=scenario)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("scenario-detail", slug=scenario.slug)
-    return redirect(_session_url(session))

@@ -1,20 +1,40 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+"""API reads that combine several apps: the scenarios with the caller's progress, and the
+caller's own profile with their streak."""
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import UserUpdateSerializer
+from accounts.services import user_update_profile
 from core.api import EnvelopePagination
-from core.renderers import EnvelopeResponse
-from scenarios.api.serializers import (
+from overview.api.serializers import (
     ScenarioDetailSerializer,
     ScenarioListSerializer,
-    ScenarioQuerySerializer,
+    TraineeSerializer,
+    scenario_row,
 )
-from scenarios.selectors import (
-    scenario_get_active,
-    scenario_get_with_progress,
-    scenario_list_with_progress,
-)
-from sessions_app.api.serializers import SessionSerializer
-from sessions_app.services import session_start
+from overview.progress import scenario_get_with_progress, scenario_list_with_progress
+from scenarios.api.serializers import ScenarioQuerySerializer
+
+
+class MeView(APIView):
+    @extend_schema(tags=["accounts"], summary="The signed-in trainee", responses=TraineeSerializer)
+    def get(self, request):
+        return Response(TraineeSerializer(request.user).data)
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Update name, time zone or preferences",
+        request=UserUpdateSerializer,
+        responses=TraineeSerializer,
+    )
+    def patch(self, request):
+        serializer = UserUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = user_update_profile(user=request.user, data=serializer.validated_data)
+        return Response(TraineeSerializer(user).data)
 
 
 class ScenarioPagination(EnvelopePagination):
@@ -47,7 +67,7 @@ class ScenarioListView(generics.ListAPIView):
             search=filters.get("q") or None,
         )
         page = self.paginate_queryset(scenarios.scenarios)
-        paginated = self.get_paginated_response([scenarios.api_row(s) for s in page])
+        paginated = self.get_paginated_response([scenario_row(scenarios, s) for s in page])
         paginated.meta.update(
             difficulty=filters.get("difficulty") or None,
             completed=filters.get("completed"),
@@ -70,24 +90,3 @@ class ScenarioDetailView(generics.RetrieveAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-
-class ScenarioStartView(generics.GenericAPIView):
-    serializer_class = SessionSerializer
-
-    @extend_schema(
-        tags=["scenarios"],
-        summary="Start a new session on this scenario",
-        request=None,
-        responses={
-            201: SessionSerializer,
-            404: OpenApiResponse(description="No such active scenario."),
-            409: OpenApiResponse(
-                description="Locked by prerequisites, or too many sessions already open."
-            ),
-        },
-    )
-    def post(self, request, slug):
-        scenario = scenario_get_active(slug=slug)
-        session = session_start(user=request.user, scenario=scenario)
-        return EnvelopeResponse(self.get_serializer(session).data, status=status.HTTP_201_CREATED)

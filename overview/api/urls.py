@@ -1,11 +1,9 @@
 from django.urls import path
 
-from scenarios.api import views
+from overview.api import views
 
 urlpatterns = [
+    path("users/me/", views.MeView.as_view(), name="api-me"),
     path("scenarios/", views.ScenarioListView.as_view(), name="api-scenario-list"),
     path("scenarios/<slug:slug>/", views.ScenarioDetailView.as_view(), name="api-scenario-detail"),
-    path(
-        "scenarios/<slug:slug>/start/", views.ScenarioStartView.as_view(), name="api-scenario-start"
-    ),
 ]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from overview import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("scenarios/", views.scenario_list, name="scenario-list"),
+    path("scenarios/<slug:slug>/", views.scenario_detail, name="scenario-detail"),
+    path("sessions/<uuid:session_id>/", views.session_page, name="session-detail"),
+]
