@@ -258,7 +258,7 @@ same machine in the same hour ("added": to the first delta, over the bare consum
 
 **Fixed, first and second rounds** (each profiled with py-spy / cProfile, then measured):
 the catalogue, the leaderboard's ranking and the list API's rows are kept per process and
-rebuilt when a version in the shared cache moves (`core/memo.py`; signals and services bump
+rebuilt when a version in the shared cache moves (`core/cache.py`; signals and services bump
 it, `CATALOGUE_CACHE_SECONDS` / `LEADERBOARD_CACHE_SECONDS` bound anything that bypasses both);
 cards and the empty filter form are rendered once per catalogue; the list API pages by 100
 (`meta.total` still counts every match); one Redis client and pool per process
@@ -299,10 +299,9 @@ token 18–24 → ~2 ms).
 5. *What each request still rebuilt.* The list API reuses one finished row per catalogue for
    scenarios a trainee never tried and nothing can lock (most of a page); the leaderboard's
    entries are built without DRF's per-request serializer copying; the catalogue's cards and
-   filter fields are joined in the view rather than looped over in the template; static URLs
-   are worked out once per name (`core/storage.py`: six `{% static %}` tags were ~8 % of the
-   page); API throttles count in one Redis round trip (`INCR`, `EXPIRE NX`, `PTTL`) instead of
-   reading, unpickling and rewriting a list of timestamps (`core/throttling.py`: exact under
+   empty filter form are template fragments cached per catalogue (`{% cache %}`,
+   `caches["local"]`); API throttles count in one Redis round trip (`INCR`, `EXPIRE NX`,
+   `PTTL`) instead of reading, unpickling and rewriting a list of timestamps (`core/throttling.py`: exact under
    concurrent requests too, and `Retry-After` is the real time left).
 
 **Targets still missed, and why:**

@@ -160,6 +160,13 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "core.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Template fragments many requests render the same (`{% cache … using="local" %}`), in each
+# process: their keys name the build of the data they show, so they never need invalidating.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 20_000},
+}
 
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -254,7 +261,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "core.storage.StaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -347,7 +354,7 @@ CHAT_MAX_ACTIVE_SESSIONS = env.int("CHAT_MAX_ACTIVE_SESSIONS", default=5)
 # Threads (each with its own database connection) that run the chat sockets' database calls.
 DB_THREADS = env.int("DB_THREADS", default=4)
 # Each process keeps the scenario catalogue in memory; saves invalidate it everywhere at once
-# (core.memo). This only bounds staleness after a write that bypassed the ORM. 0 disables.
+# (core.cache). This only bounds staleness after a write that bypassed the ORM.
 CATALOGUE_CACHE_SECONDS = env.float("CATALOGUE_CACHE_SECONDS", default=60)
 # A trainee's progress and criterion averages stay in the shared cache until one of their
 # sessions starts, ends or is scored; this bounds changes that bypass the ORM's signals.

@@ -7,14 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.conf import settings
 from django.db.models import (
-    Count,
     DateTimeField,
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -24,7 +21,7 @@ from django.db.models.functions import Coalesce, Rank, RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from core.memo import SharedVersionMemo
+from core.cache import ProcessMemo, Version
 from gamification.models import Achievement, UserAchievement, XPTransaction
 from sessions_app.models import SessionStatus
 
@@ -124,9 +121,8 @@ def leaderboard(
 ) -> Leaderboard:
     """The top `limit` trainees and the viewer's own row.
 
-    Served from this process's copy of the period's whole ranking (`_cached_ranking`): one
-    cache GET for the shared version and a slice, no SQL. With `LEADERBOARD_CACHE_SECONDS`
-    at 0, one query that returns only the top N and the viewer's row.
+    Served from this process's copy of the period's whole ranking (`ranking_memo`): one
+    cache GET for the shared version and a slice, no SQL while the ranking is current.
     """
     if period not in PERIODS:
         raise ValueError(f"Unknown leaderboard period {period!r}.")
@@ -134,16 +130,11 @@ def leaderboard(
     since = iso_week_start(now or timezone.now()) if period == PERIOD_WEEK else None
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
 
-    max_age = settings.LEADERBOARD_CACHE_SECONDS
-    if max_age > 0:
-        ranking = _cached_ranking(period=period, since=since, max_age=max_age)
-        top, total = ranking.rows[:limit], len(ranking.rows)
-        position = ranking.positions.get(viewer_id)
-        mine = ranking.rows[position] if position is not None else None
-    else:
-        rows, total = _ranked_rows(period=period, since=since, top=limit, viewer_id=viewer_id)
-        top = rows[:limit]
-        mine = next((row for row in rows if row.user_id == viewer_id), None)
+    # One slot per period: a new ISO week replaces last week's ranking.
+    ranking = ranking_memo.get(period, since, slot=period)
+    top, total = ranking.rows[:limit], len(ranking.rows)
+    position = ranking.positions.get(viewer_id)
+    mine = ranking.rows[position] if position is not None else None
 
     entries = [_entry(row, viewer_id) for row in top]
     me = _entry(mine, viewer_id) if mine is not None else None
@@ -171,17 +162,12 @@ def _entry(row: _RankedRow, viewer_id: int | None) -> LeaderboardEntry:
     )
 
 
-def _ranked_rows(
-    *, period: str, since: dt.datetime | None, top: int | None = None, viewer_id=None
-) -> tuple[list[_RankedRow], int]:
-    """The ranking in position order and the number of ranked trainees, in ONE query.
+def _ranked_rows(*, period: str, since: dt.datetime | None) -> list[_RankedRow]:
+    """Every ranked trainee in position order, in one query.
 
-    RANK() gives tied trainees the same rank; ROW_NUMBER() orders them (and cuts the top N
-    without splitting the result in two queries), and COUNT(*) OVER () gives the total.
-    Without `top`, every ranked trainee. With it, only the first `top` and the viewer's row:
-    filtering on the window annotations makes Django wrap the ranked query in a subquery, so
-    the viewer keeps their real rank even outside the top N. Staff (content authors) and
-    inactive accounts are not ranked; the week counts trainees with XP since `since`.
+    RANK() gives tied trainees the same rank; ROW_NUMBER() orders them. Staff (content
+    authors) and inactive accounts are not ranked; the week counts trainees with XP since
+    `since`.
     """
     users = User.objects.filter(is_active=True, is_staff=False)
     if period == PERIOD_WEEK:
@@ -206,35 +192,14 @@ def _ranked_rows(
     ranked = users.annotate(
         rank=Window(Rank(), order_by=F("score").desc()),
         position=Window(RowNumber(), order_by=[F("score").desc(), F("id").asc()]),
-        total=Window(Count("id")),
     )
-    if top is not None:
-        wanted = Q(position__lte=top)
-        if viewer_id is not None:
-            wanted |= Q(pk=viewer_id)
-        ranked = ranked.filter(wanted)
-    # `position` is selected although unused: Django 5.2 mislays the columns when a window
-    # filter refers to an annotation the values() leave out (IndexError in its converters).
-    rows = list(
-        ranked.order_by("position").values_list(
-            "rank",
-            "id",
-            "first_name",
-            "last_name",
-            "email",
-            "level",
-            "score",
-            "xp",
-            "total",
-            "position",
-        )
+    rows = ranked.order_by("position").values_list(
+        "rank", "id", "first_name", "last_name", "email", "level", "score", "xp"
     )
-    ranking = [
+    return [
         _RankedRow(rank, user_id, _display_name(first, last, email), level, score, xp)
-        for rank, user_id, first, last, email, level, score, xp, _total, _position in rows
+        for rank, user_id, first, last, email, level, score, xp in rows
     ]
-    total = rows[0][8] if rows else 0
-    return ranking, total
 
 
 # --- The ranking kept in each process ------------------------------------------------------
@@ -247,30 +212,25 @@ class _Ranking:
 
 
 def _build_ranking(period: str, since: dt.datetime | None) -> _Ranking:
-    rows, _ = _ranked_rows(period=period, since=since)
+    rows = _ranked_rows(period=period, since=since)
     return _Ranking(
         rows=tuple(rows), positions={row.user_id: index for index, row in enumerate(rows)}
     )
 
 
+#: Moved on by XP awards (`gamification.services.xp_award`) and by saves of users that change
+#: who is ranked or what a row shows (`gamification.signals`).
+LEADERBOARD = Version("gamification.leaderboard")
+
 # One slot per period: a new week or version replaces its ranking, so two at most per process.
-# Process-local on purpose (see core.memo): the price is memory, one row tuple per ranked
-# trainee and period in every process (~370 bytes each, under 2 MB per period at 5,000).
-ranking_memo = SharedVersionMemo(
-    "gamification.leaderboard", _build_ranking, max_age_setting="LEADERBOARD_CACHE_SECONDS"
-)
+# Process-local on purpose (`core.cache.ProcessMemo`): the price is memory, one row tuple per
+# ranked trainee and period in every process (~370 bytes each, under 2 MB per period at 5,000).
+ranking_memo = ProcessMemo(LEADERBOARD, _build_ranking, max_age_setting="LEADERBOARD_CACHE_SECONDS")
 
 
 def leaderboard_version():
-    """The shared token that `gamification.services.leaderboard_invalidate` bumps."""
-    return ranking_memo.version()
-
-
-def _cached_ranking(*, period: str, since: dt.datetime | None, max_age: float) -> _Ranking:
-    """The period's whole ranking, rebuilt when the shared version moved, the ISO week changed
-    or the copy is older than `max_age` seconds (writes that bypass `leaderboard_invalidate`:
-    bulk imports, a `QuerySet.update()` in a shell)."""
-    return ranking_memo.get(period, since, slot=period, max_age=max_age)
+    """The shared number that moves on when the ranking may have changed."""
+    return LEADERBOARD.current()
 
 
 def _display_name(first_name: str, last_name: str, email: str) -> str:

@@ -19,7 +19,7 @@ from accounts.models import XP_PER_LEVEL, User, level_for_xp
 from core.live import notify_user
 from gamification import achievements as rules
 from gamification.models import Achievement, UserAchievement, XPReason, XPTransaction
-from gamification.selectors import ranking_memo
+from gamification.selectors import LEADERBOARD
 from sessions_app.models import SessionStatus, UserSession
 
 FAIL_SHARE_PERCENT = 10
@@ -91,16 +91,10 @@ def xp_award(*, user_id: int, amount: int, reason: str, session=None, achievemen
                 User.objects.filter(pk=user_id).update(
                     xp=F("xp") + amount, level=Floor((F("xp") + amount) / XP_PER_LEVEL) + 1
                 )
-                leaderboard_invalidate()
+                LEADERBOARD.bump()
     except IntegrityError:
         return False
     return True
-
-
-def leaderboard_invalidate() -> None:
-    """The ranking may have changed (XP, a new, renamed or deactivated trainee): every process
-    recomputes its leaderboard on the next read, once the surrounding transaction commits."""
-    ranking_memo.invalidate()
 
 
 @dataclass

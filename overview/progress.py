@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Q
 
-from core.memo import bump_version, shared_version
+from core.cache import Version
 from performance.models import PerformanceMetric
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.models import Scenario
@@ -82,11 +81,9 @@ def progress_by_scenario(*, user) -> dict[int, tuple[int, int | None, bool]]:
 
 # --- A trainee's standing, in the shared cache -------------------------------------------------
 
-_STANDING_VERSION_SECONDS = 24 * 3600
-
-
-def _standing_keys(user_id) -> tuple[str, str]:
-    return f"scenarios:standing:{user_id}:version", f"scenarios:standing:{user_id}"
+#: One number per trainee, moved on when one of their sessions starts, ends, is scored or is
+#: deleted (`overview.signals`).
+STANDING = Version("overview.standing", timeout=24 * 3600)
 
 
 def trainee_standing(*, user) -> tuple[dict, dict[str, float]]:
@@ -94,33 +91,16 @@ def trainee_standing(*, user) -> tuple[dict, dict[str, float]]:
 
     Both are read on every catalogue, scenario list and dashboard request and change only when
     one of the trainee's sessions starts, ends or is scored, so they are kept in the shared
-    cache with the trainee's version number, and `standing_changed` moves that number on. A
-    value built from data older than the last change carries an older number and is never
-    used: one round trip to the cache instead of two queries (`make bench`).
-    `STANDING_CACHE_SECONDS` bounds changes that bypass the ORM's signals.
+    cache under the trainee's `STANDING` number: one round trip to the cache instead of two
+    queries (`make bench`). `STANDING_CACHE_SECONDS` bounds changes that bypass the signals.
     """
     if not user.is_authenticated:
         return {}, {}
-    seconds = settings.STANDING_CACHE_SECONDS
-    if seconds <= 0:
-        return progress_by_scenario(user=user), criterion_averages(user=user)
-    version_key, value_key = _standing_keys(user.pk)
-    held = cache.get_many([version_key, value_key])
-    version = held.get(version_key)
-    value = held.get(value_key)
-    if version is not None and value is not None and value[0] == version:
-        return value[1], value[2]
-    if version is None:
-        version = shared_version(version_key, timeout=_STANDING_VERSION_SECONDS)
-    progress, averages = progress_by_scenario(user=user), criterion_averages(user=user)
-    cache.set(value_key, (version, progress, averages), timeout=seconds)
-    return progress, averages
-
-
-def standing_changed(user_id) -> None:
-    """Call when a trainee's sessions change what `trainee_standing` returns (signals cover
-    saves of sessions). Takes effect at once and again after commit."""
-    bump_version(_standing_keys(user_id)[0], now=True)
+    return STANDING.cached(
+        user.pk,
+        lambda: (progress_by_scenario(user=user), criterion_averages(user=user)),
+        timeout=settings.STANDING_CACHE_SECONDS,
+    )
 
 
 def _completed_ids(progress: dict) -> set[int]:

@@ -5,8 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils.html import format_html_join
 
 from overview.dashboard import dashboard_for_user
 from overview.progress import (
@@ -49,60 +47,11 @@ def session_page(request, session_id):
 CATALOGUE_PAGE_SIZE = 24
 
 
-# Distinct (scenario, progress) cards kept per catalogue before starting over.
-RENDERED_CARDS_LIMIT = 20_000
-
-
-def _card(catalogue, scenario) -> str:
-    """A scenario's card as this trainee sees it. A card depends only on the scenario and the
-    trainee's progress on it (most trainees share "not attempted yet"), so each distinct one is
-    rendered once per catalogue: rendering 24 cards was ~2/3 of the page's time (`make bench`).
-    """
-    progress = scenario.progress
-    key = (
-        "card",
-        scenario.id,
-        progress.attempts,
-        progress.best_score,
-        progress.completed,
-        tuple(prerequisite.id for prerequisite in progress.missing_prerequisites),
-    )
-    html = catalogue.derived.get(key)
-    if html is None:
-        if len(catalogue.derived) >= RENDERED_CARDS_LIMIT:
-            catalogue.derived.clear()
-        html = render_to_string("scenarios/_card.html", {"scenario": scenario})
-        catalogue.derived[key] = html
-    return html
-
-
-def _fields_html(form) -> str:
-    return format_html_join(
-        "\n",
-        '<div class="field">\n  <label for="{}">{}</label>\n  {}\n</div>',
-        ((field.id_for_label, field.label, field) for field in form),
-    )
-
-
-def _filter_form(request, catalogue) -> tuple[ScenarioFilterForm, str]:
-    """The filter form and its fields' HTML."""
-    if request.GET:
-        form = ScenarioFilterForm(request.GET, categories=catalogue.categories)
-        return form, _fields_html(form)
-    # The empty form is the same for everyone: its fields are rendered once per catalogue
-    # (~4 ms of Django form rendering otherwise, more than the rest of the page).
-    cached = catalogue.derived.get("filter-form")
-    if cached is None:
-        form = ScenarioFilterForm(None, categories=catalogue.categories)
-        cached = catalogue.derived["filter-form"] = form, _fields_html(form)
-    return cached
-
-
 @login_required
 def scenario_list(request):
     everything = scenario_list_with_progress(user=request.user)
     catalogue = everything.catalogue
-    form, form_fields_html = _filter_form(request, catalogue)
+    form = ScenarioFilterForm(request.GET or None, categories=catalogue.categories)
     filters = form.filters()
     scenarios = everything.filtered(**filters) if filters else everything
     # A large library would otherwise render every card at once (about 0.9 MB for 1,000).
@@ -113,11 +62,8 @@ def scenario_list(request):
         request,
         "scenarios/list.html",
         {
-            "form_fields_html": form_fields_html,
-            # Joined here, not looped over in the template: the cards are already HTML.
-            "cards_html": format_html_join(
-                "\n", "<li>{}</li>", ((_card(catalogue, s),) for s in page.object_list)
-            ),
+            "form": form,
+            "catalogue": catalogue,
             "page": page,
             "page_query": query.urlencode(),
             "matched": len(scenarios),

@@ -1,14 +1,15 @@
 """Reads about scenarios: one by slug, the file format, the prerequisite graph and the
-catalogue every process keeps (`Catalogue`, `core.memo`). A trainee's progress through them is
-read one app up, in `overview.progress`, which has their sessions and scores."""
+catalogue every process keeps (`Catalogue`, `core.cache.ProcessMemo`). A trainee's progress
+through them is read one app up, in `overview.progress`, which has their sessions and scores."""
 
 from __future__ import annotations
 
 import json
+import secrets
 
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 
-from core.memo import SharedVersionMemo
+from core.cache import ProcessMemo, Version
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.models import DIFFICULTY_ORDER, Scenario
 
@@ -80,8 +81,8 @@ class Catalogue:
     """The active scenarios in catalogue order (easiest first, then title), as loaded once,
     with what every request would otherwise recompute for each of them.
 
-    Shared by every request and thread of a process (see `core.memo`): never mutate it or its
-    scenarios; a trainee's progress goes on wrappers (`overview.progress.ScenarioWithProgress`).
+    Shared by every request and thread of a process (`core.cache.ProcessMemo`): never mutate
+    it or its scenarios; a trainee's progress goes on `overview.progress` wrappers.
     """
 
     def __init__(self, scenarios: list[Scenario]):
@@ -106,9 +107,8 @@ class Catalogue:
             for criterion in criteria
         }
 
-        # What the layers above derive from this catalogue and keep (API rows, rendered cards,
-        # the filter form): dropped with it when the catalogue changes.
-        self.derived: dict = {}
+        # Names this build in fragment cache keys (`{% cache %}` of the cards and filters).
+        self.stamp = secrets.token_hex(8)
 
     def matches(self, scenario: Scenario, search: str) -> bool:
         return search.casefold() in self._search_text[scenario.id]
@@ -137,19 +137,14 @@ def _build_catalogue() -> Catalogue:
     return Catalogue(list(scenarios))
 
 
-catalogue_memo = SharedVersionMemo(
-    "scenarios.catalogue", _build_catalogue, max_age_setting="CATALOGUE_CACHE_SECONDS"
-)
+#: Moved on by any save of a scenario or its prerequisites (`scenarios.signals`) and by the
+#: services' bulk updates.
+CATALOGUE = Version("scenarios.catalogue")
+catalogue_memo = ProcessMemo(CATALOGUE, _build_catalogue, max_age_setting="CATALOGUE_CACHE_SECONDS")
 
 
 def scenario_catalogue() -> Catalogue:
     return catalogue_memo.get()
-
-
-def catalogue_changed() -> None:
-    """Call after any write that changes what the catalogue shows (signals cover saves).
-    The writer's own next read, in the same transaction, already sees the change."""
-    catalogue_memo.invalidate(now=True)
 
 
 def _criterion_shares(scenario: Scenario) -> dict[str, float]:

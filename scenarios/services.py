@@ -9,7 +9,7 @@ from django.db import transaction
 from scenarios.exceptions import ScenarioImportError
 from scenarios.loader import SourcedDocument, dump_documents
 from scenarios.models import DOCUMENT_FIELDS, Scenario
-from scenarios.selectors import catalogue_changed, prerequisite_graph, scenario_documents
+from scenarios.selectors import CATALOGUE, prerequisite_graph, scenario_documents
 from scenarios.validation import find_prerequisite_problems, validate_scenario_document
 
 # What a file may leave out, and the value it then gets.
@@ -140,7 +140,7 @@ def scenarios_export(*, slugs: list[str] | None = None) -> str:
 def scenarios_set_active(*, scenarios, is_active: bool) -> int:
     """Activate or deactivate many scenarios; deactivating hides them, attempts are kept."""
     changed = scenarios.exclude(is_active=is_active).update(is_active=is_active)
-    catalogue_changed()  # `update()` sends no signal
+    CATALOGUE.bump(now=True)  # `update()` sends no signal
     return changed
 
 

@@ -1,23 +1,11 @@
 """Any saved, deleted or re-linked scenario changes what the catalogue shows: every process
 rebuilds its copy (`scenarios.selectors.catalogue_memo`). Bulk `update()` sends no signal;
-the services that use it call `catalogue_changed` themselves."""
+the services that use it bump `CATALOGUE` themselves."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
-
+from core.cache import bump_on_save
 from scenarios.models import Scenario
-from scenarios.selectors import catalogue_changed
+from scenarios.selectors import CATALOGUE
 
-
-@receiver(post_save, sender=Scenario, dispatch_uid="scenarios.catalogue.save")
-@receiver(post_delete, sender=Scenario, dispatch_uid="scenarios.catalogue.delete")
-def _scenario_written(sender, **kwargs):
-    catalogue_changed()
-
-
-@receiver(
-    m2m_changed, sender=Scenario.prerequisites.through, dispatch_uid="scenarios.catalogue.m2m"
-)
-def _prerequisites_changed(sender, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        catalogue_changed()
+# `now`: an author's own next read, in the same transaction, already sees the change.
+bump_on_save(CATALOGUE, Scenario, now=True)
+bump_on_save(CATALOGUE, Scenario.prerequisites.through, now=True)

@@ -1,7 +1,8 @@
 import pytest
 from django.core.cache import cache
 
-from core import dbthreads, memo
+from core import cache as caching
+from core import dbthreads
 from tests.factories import ScenarioFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -19,7 +20,7 @@ def _test_settings(settings, request):
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager
     cache.clear()
-    memo.clear_all()
+    caching.clear_process_values()
     yield
     celery_app.conf.task_always_eager = previous
 

@@ -5,10 +5,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSerializer
+from core.cache import ProcessMemo
 from gamification.selectors import streak_for_user
 from overview.progress import ScenarioProgress, ScenarioProgressList
 from scenarios.api.serializers import ScenarioCatalogueSerializer, ScenarioContentSerializer
-from scenarios.selectors import Catalogue
+from scenarios.selectors import CATALOGUE, Catalogue
 
 
 class ScenarioProgressSerializer(serializers.Serializer):
@@ -53,29 +54,34 @@ def progress_data(progress) -> dict:
     }
 
 
+def _build_rows(catalogue: Catalogue) -> tuple[dict[int, dict], dict[int, dict]]:
+    every = {
+        row["id"]: dict(row)
+        for row in ScenarioCatalogueSerializer(catalogue.scenarios, many=True).data
+    }
+    untouched = progress_data(ScenarioProgress())
+    lockable = catalogue.locking_prerequisites
+    return every, {
+        scenario.id: {**every[scenario.id], "progress": untouched}
+        for scenario in catalogue.scenarios
+        if not lockable.get(scenario.id)
+    }
+
+
+# Kept beside the catalogue it was built from, in each process: serialising 100 rows through
+# DRF costs ~50 µs a field on every call otherwise (docs/performance.md).
+rows_memo = ProcessMemo(CATALOGUE, _build_rows, max_age_setting="CATALOGUE_CACHE_SECONDS")
+
+
 def catalogue_rows(catalogue: Catalogue) -> dict[int, dict]:
-    """Each scenario as the list API shows it, minus progress: serialised once per catalogue
-    rather than on every call (DRF spends ~50 µs a field)."""
-    rows = catalogue.derived.get("api-rows")
-    if rows is None:
-        data = ScenarioCatalogueSerializer(catalogue.scenarios, many=True).data
-        rows = catalogue.derived["api-rows"] = {row["id"]: dict(row) for row in data}
-    return rows
+    """Each scenario as the list API shows it, minus progress."""
+    return rows_memo.get(catalogue, slot="rows")[0]
 
 
 def untouched_rows(catalogue: Catalogue) -> dict[int, dict]:
     """The whole row for a trainee who never tried the scenario, for scenarios that no
-    prerequisite can lock: the same for everyone, so built once per catalogue."""
-    rows = catalogue.derived.get("api-rows-untouched")
-    if rows is None:
-        untouched = progress_data(ScenarioProgress())
-        every = catalogue_rows(catalogue)
-        rows = catalogue.derived["api-rows-untouched"] = {
-            scenario.id: {**every[scenario.id], "progress": untouched}
-            for scenario in catalogue.scenarios
-            if not catalogue.locking_prerequisites.get(scenario.id)
-        }
-    return rows
+    prerequisite can lock: the same for everyone."""
+    return rows_memo.get(catalogue, slot="rows")[1]
 
 
 def scenario_row(scenarios: ScenarioProgressList, scenario) -> dict:

@@ -18,7 +18,7 @@ class ScenarioQuerySerializer(serializers.Serializer):
 
 class ScenarioCatalogueSerializer(serializers.ModelSerializer):
     """A scenario in the list, without the trainee's progress: the same for everyone, so it is
-    serialised once per catalogue (`overview.api.serializers.catalogue_rows`)."""
+    serialised once per catalogue (`overview.api.serializers.rows_memo`)."""
 
     priority = serializers.SerializerMethodField()
     prerequisites = serializers.SerializerMethodField()

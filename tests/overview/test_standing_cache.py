@@ -7,9 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from overview.progress import (
-    _standing_keys,
+    STANDING,
     scenario_list_with_progress,
-    standing_changed,
     trainee_standing,
 )
 from performance.services import session_score
@@ -68,7 +67,7 @@ def test_deleting_a_session_shows_at_once(user, scenario):
 def test_a_value_built_before_a_change_is_never_used(user, scenario):
     """A reader that queried just before a writer committed stores a value under the old
     version: the next reader sees the version has moved on and rebuilds."""
-    version_key, value_key = _standing_keys(user.pk)
+    version_key, value_key = STANDING.key(user.pk), STANDING.value_key(user.pk)
     read(user)
     stale_version = cache.get(version_key)
     UserSessionFactory(user=user, scenario=scenario, status=SessionStatus.ACTIVE)
@@ -88,7 +87,7 @@ def test_a_flushed_cache_starts_a_fresh_version(user, scenario):
 def test_standing_changed_is_per_trainee(user, other_user, scenario):
     read(user)
     read(other_user)
-    standing_changed(other_user.pk)
+    STANDING.bump(other_user.pk, now=True)
     assert read(user)[2] == 0
     assert read(other_user)[2] == 2
 

@@ -126,7 +126,7 @@ def test_report_query_count_does_not_grow_with_messages(client_user, make_sessio
     long_turns[2:2] = [("agent", "Let me check that."), ("customer", "OK.")] * 15
     long = scored(make_session, user, scenario, long_turns)
     counts = []
-    # The first page of a process loads the shared scenario catalogue (core.memo).
+    # The first page of a process loads the shared scenario catalogue (core.cache.ProcessMemo).
     assert client_user.get(f"/sessions/{short.id}/").status_code == 200
     for session in (short, long):
         with CaptureQueriesContext(connection) as queries:

@@ -1,12 +1,13 @@
-"""The catalogue each process keeps in memory (core.memo): fast, and never stale after a
-write through the ORM or the services, in this process or (through the shared version) any."""
+"""The catalogue each process keeps in memory (core.cache.ProcessMemo): fast, and never stale
+after a write through the ORM or the services, in this process or (through the shared version)
+any."""
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core import memo
+from core import cache as memo
 from overview.api.serializers import (
     ScenarioProgressSerializer,
     catalogue_rows,
@@ -16,7 +17,7 @@ from overview.api.serializers import (
 )
 from overview.progress import scenario_list_with_progress
 from scenarios.models import Scenario
-from scenarios.selectors import catalogue_memo
+from scenarios.selectors import CATALOGUE, catalogue_memo
 from scenarios.services import scenarios_set_active
 from tests.factories import ScenarioFactory, UserSessionFactory
 
@@ -85,7 +86,7 @@ def test_another_process_rebuilds_when_the_shared_version_changes(api_client):
     Scenario.objects.filter(pk=scenario.pk).update(title="After")
     assert api_client.get(LIST).json()["data"][0]["title"] == "Before"
     # That process bumped the version in the shared cache when it saved.
-    cache.set(catalogue_memo._version_key, "bumped-elsewhere", timeout=None)
+    cache.set(CATALOGUE.key(), "bumped-elsewhere", timeout=None)
     assert api_client.get(LIST).json()["data"][0]["title"] == "After"
 
 
@@ -146,7 +147,7 @@ def test_clear_all_forgets_every_process_value():
     ScenarioFactory(title="Before")
     catalogue_memo.get()
     assert catalogue_memo._values
-    memo.clear_all()
+    memo.clear_process_values()
     assert not catalogue_memo._values
 
 
