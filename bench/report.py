@@ -301,8 +301,9 @@ token 18–24 → ~2 ms).
    entries are built without DRF's per-request serializer copying; the catalogue's cards and
    empty filter form are template fragments cached per catalogue (`{% cache %}`,
    `caches["local"]`); API throttles count in one Redis round trip (`INCR`, `EXPIRE NX`,
-   `PTTL`) instead of reading, unpickling and rewriting a list of timestamps (`core/throttling.py`: exact under
-   concurrent requests too, and `Retry-After` is the real time left).
+   `PTTL`) instead of reading, unpickling and rewriting a list of timestamps
+   (`core/throttling.py`: exact under concurrent requests too, and `Retry-After` is the real
+   time left).
 
 **Targets still missed, and why:**
 

@@ -4,12 +4,8 @@ transcript, the coach's notes, the XP and achievements it earned and what to try
 from __future__ import annotations
 
 import bisect
-import html
 from collections import defaultdict
 from dataclasses import dataclass
-
-from django.urls import NoReverseMatch, reverse
-from django.utils.safestring import mark_safe
 
 from accounts.models import XP_PER_LEVEL
 from gamification.models import UserAchievement
@@ -39,20 +35,27 @@ def _locate(content: str, quote: str) -> tuple[int, int] | None:
     return (start, start + len(quote)) if start >= 0 else None
 
 
-def _highlighted(content: str, spans: list[_Span]) -> str:
-    """The message as HTML: every piece escaped, quoted spans wrapped in <mark>. Only the
-    markup added here is trusted; the content itself is always escaped."""
+@dataclass(frozen=True)
+class Piece:
+    """A run of a message's text; `anchor` is set when it is evidence (a <mark> on the page),
+    `criteria` names what it is evidence for."""
+
+    text: str
+    anchor: str = ""
+    criteria: str = ""
+
+
+def _pieces(content: str, spans: list[_Span]) -> list[Piece]:
+    """The message cut at its evidence spans, for the template to mark (and escape)."""
     pieces, cursor = [], 0
     for span in spans:
-        pieces.append(html.escape(content[cursor : span.start]))
-        labels = html.escape(", ".join(span.criteria))
-        pieces.append(
-            f'<mark id="{span.anchor}" class="evidence" title="{labels}">'
-            f"{html.escape(content[span.start : span.end])}</mark>"
-        )
+        if span.start > cursor:
+            pieces.append(Piece(content[cursor : span.start]))
+        pieces.append(Piece(content[span.start : span.end], span.anchor, ", ".join(span.criteria)))
         cursor = span.end
-    pieces.append(html.escape(content[cursor:]))
-    return mark_safe("".join(pieces))
+    if cursor < len(content) or not pieces:
+        pieces.append(Piece(content[cursor:]))
+    return pieces
 
 
 def _is_whole_message(message, quote: str) -> bool:
@@ -111,15 +114,6 @@ def _evidence_layout(metrics, messages):
     return spans
 
 
-def _start_url(slug: str) -> str:
-    for kwargs in ({"slug": slug},):
-        try:
-            return reverse("scenario-start", kwargs=kwargs)
-        except NoReverseMatch:
-            pass
-    return f"/scenarios/{slug}/start/"
-
-
 def _next_scenario(*, user, current_slug: str):
     """What the trainee should do next, never this very scenario."""
     recommended = recommended_next_scenario(user=user)
@@ -141,11 +135,6 @@ def report_context(*, session: UserSession, user) -> dict:
         "is_scored": session.status == SessionStatus.SCORED,
         "is_scoring": session.status == SessionStatus.SCORING,
         "is_abandoned": session.status == SessionStatus.ABANDONED,
-        "try_again_url": _start_url(slug),
-        "scenario_url": f"/scenarios/{slug}/",
-        "scenarios_url": "/scenarios/",
-        "ws_path": f"/ws/sessions/{session.id}/",
-        "api_path": f"/api/v1/sessions/{session.id}/",
         "is_owner": owner.pk == getattr(user, "pk", None),
     }
     if not context["is_scored"]:
@@ -170,7 +159,7 @@ def report_context(*, session: UserSession, user) -> dict:
             "seq": m.seq,
             "role": m.role,
             "created_at": m.created_at,
-            "html": _highlighted(m.content, spans.get(str(m.id), [])),
+            "pieces": _pieces(m.content, spans.get(str(m.id), [])),
         }
         for m in messages
     ]

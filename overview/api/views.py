@@ -13,7 +13,7 @@ from overview.api.serializers import (
     ScenarioDetailSerializer,
     ScenarioListSerializer,
     TraineeSerializer,
-    scenario_row,
+    scenario_rows,
 )
 from overview.progress import scenario_get_with_progress, scenario_list_with_progress
 from scenarios.api.serializers import ScenarioQuerySerializer
@@ -67,7 +67,7 @@ class ScenarioListView(generics.ListAPIView):
             search=filters.get("q") or None,
         )
         page = self.paginate_queryset(scenarios.scenarios)
-        paginated = self.get_paginated_response([scenario_row(scenarios, s) for s in page])
+        paginated = self.get_paginated_response(scenario_rows(scenarios, page))
         paginated.meta.update(
             difficulty=filters.get("difficulty") or None,
             completed=filters.get("completed"),

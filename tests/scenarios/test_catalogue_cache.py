@@ -12,7 +12,7 @@ from overview.api.serializers import (
     ScenarioProgressSerializer,
     catalogue_rows,
     progress_data,
-    scenario_row,
+    scenario_rows,
     untouched_rows,
 )
 from overview.progress import scenario_list_with_progress
@@ -138,9 +138,9 @@ def test_api_rows_shared_by_untouched_scenarios_equal_the_full_build(user):
             **rows[scenario.id],
             "progress": ScenarioProgressSerializer(listing.with_progress(scenario).progress).data,
         }
-        assert scenario_row(listing, scenario) == expected
+        assert scenario_rows(listing, [scenario]) == [expected]
     assert set(untouched_rows(listing.catalogue)) == {first.id, third.id, fourth.id}
-    assert scenario_row(listing, second)["progress"]["locked"] is True
+    assert scenario_rows(listing, [second])[0]["progress"]["locked"] is True
 
 
 def test_clear_all_forgets_every_process_value():
