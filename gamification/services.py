@@ -31,18 +31,11 @@ def _percent_of(value: int, percent: int) -> int:
     return (value * percent + 50) // 100
 
 
-def _snapshot(session) -> dict:
-    return session.scenario_snapshot or {}
-
-
 def xp_for_session(*, session, repeat: bool = False) -> int:
     """The XP a scored session earns under the rule in this module's docstring."""
     if session.is_preview or session.score is None:
         return 0
-    reward = _snapshot(session).get("xp_reward")
-    if reward is None:
-        reward = session.scenario.xp_reward
-    reward = max(0, int(reward))
+    reward = session.snapshot.xp_reward
     if session.passed:
         amount = max(1, _percent_of(reward, int(session.score))) if reward else 0
     else:
@@ -149,8 +142,7 @@ def _include_current_session(context, session) -> None:
     """The caller may not have saved `status="scored"` yet; the rules must still see it."""
     if session is None or any(s.id == session.pk for s in context.sessions):
         return
-    snapshot = _snapshot(session)
-    persona = snapshot.get("customer_persona") or {}
+    snapshot = session.snapshot
     practised_at = session.scored_at or session.ended_at or session.started_at
     context.sessions.append(
         rules.SessionFacts(
@@ -159,10 +151,9 @@ def _include_current_session(context, session) -> None:
             score=session.score,
             passed=bool(session.passed),
             outcome=session.outcome or "",
-            difficulty=snapshot.get("difficulty") or session.scenario.difficulty,
-            estimated_minutes=rules._as_int(snapshot.get("estimated_time"))
-            or session.scenario.estimated_time,
-            patience=rules._as_int((persona.get("personality") or {}).get("patience")),
+            difficulty=snapshot.difficulty,
+            estimated_minutes=snapshot.estimated_time,
+            patience=snapshot.patience,
             started_at=session.started_at,
             ended_at=session.ended_at,
             practised_at=practised_at,
@@ -172,7 +163,7 @@ def _include_current_session(context, session) -> None:
 
 
 def _session_reason(session, amount_repeat: bool) -> str:
-    title = _snapshot(session).get("title") or session.scenario.title
+    title = session.snapshot.title
     if amount_repeat:
         return f"Practised “{title}” again"
     if session.passed:

@@ -124,14 +124,14 @@ def _next_scenario(*, user, current_slug: str):
 
 def report_context(*, session: UserSession, user) -> dict:
     """Everything the report page shows for `session` (scored, scoring or abandoned)."""
-    snapshot = session.scenario_snapshot or {}
-    slug = snapshot.get("slug") or session.scenario.slug
+    snapshot = session.snapshot
+    slug = snapshot.slug
     owner = session.user
     context = {
         "session": session,
-        "scenario_title": snapshot.get("title") or session.scenario.title,
+        "scenario_title": snapshot.title,
         "scenario_slug": slug,
-        "difficulty": snapshot.get("difficulty") or session.scenario.difficulty,
+        "difficulty": snapshot.difficulty,
         "is_scored": session.status == SessionStatus.SCORED,
         "is_scoring": session.status == SessionStatus.SCORING,
         "is_abandoned": session.status == SessionStatus.ABANDONED,
@@ -140,10 +140,7 @@ def report_context(*, session: UserSession, user) -> dict:
     if not context["is_scored"]:
         return context
 
-    order = {
-        c.get("key"): i
-        for i, c in enumerate((snapshot.get("assessment_criteria") or {}).get("criteria") or [])
-    }
+    order = snapshot.criterion_order
     metrics = sorted(
         PerformanceMetric.objects.filter(session=session),
         key=lambda m: (order.get(m.criterion, len(order)), m.criterion),

@@ -30,9 +30,8 @@ def transcript_for_session(*, session: UserSession, messages=None) -> Transcript
     """The evaluators' view of a session: its snapshot (never the live scenario) and messages."""
     if messages is None:
         messages = ChatMessage.objects.filter(session=session).order_by("seq")
-    snapshot = session.scenario_snapshot or session.scenario.to_document()
     return Transcript.build(
-        scenario=snapshot,
+        scenario=session.scenario_document,
         messages=messages,
         outcome=session.outcome,
         started_at=session.started_at,
@@ -96,7 +95,6 @@ def session_score(*, session_id) -> UserSession | None:
 
 def _announce_scored(*, session: UserSession) -> None:
     """Best effort: a page that misses the event sees the report on its next load or poll."""
-    snapshot = session.scenario_snapshot or {}
     notify_user(
         session.user_id,
         {
@@ -105,7 +103,7 @@ def _announce_scored(*, session: UserSession) -> None:
             "score": session.score,
             "passed": session.passed,
             "xp_awarded": session.xp_awarded,
-            "scenario_title": snapshot.get("title") or "",
+            "scenario_title": session.snapshot.title,
         },
     )
     live.send(

@@ -30,6 +30,7 @@ from sessions_app.models import UserSession
 from sessions_app.selectors import session_get_for_user
 from sessions_app.services import (
     CustomerTurn,
+    KnownTranscript,
     customer_reply_stream,
     customer_turn_running,
     message_post_agent,
@@ -97,7 +98,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     held_statuses: list[dict] | None = None
     # The engine's context after this socket's last turn: the next turn starts from it
     # instead of reading the transcript again, unless a message was stored since.
-    known_context: dict | None = None
+    known_context: KnownTranscript | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def connect(self):

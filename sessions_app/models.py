@@ -1,9 +1,12 @@
+import functools
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from scenarios.documents import ScenarioDocument
 
 
 class SessionStatus(models.TextChoices):
@@ -76,6 +79,17 @@ class UserSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == SessionStatus.ACTIVE
+
+    @property
+    def scenario_document(self) -> dict:
+        """The scenario as this session knows it: the snapshot frozen at start, or for a row
+        that has none (made before snapshots, or by hand) the scenario as it is now."""
+        return self.scenario_snapshot or self.scenario.to_document(include_prerequisites=False)
+
+    @functools.cached_property
+    def snapshot(self) -> ScenarioDocument:
+        """`scenario_document` with typed fields, for pages and rewards."""
+        return ScenarioDocument.read(self.scenario_document)
 
     @property
     def duration_seconds(self) -> int:

@@ -112,7 +112,7 @@ class AgentMessagePosted(NamedTuple):
     awaiting_reply: bool = False
     # With `load_context=True` and a reply owed: what the engine needs, read in the same
     # transaction (see `customer_reply_stream`).
-    context: dict | None = None
+    context: EngineContext | None = None
 
 
 def customer_reply_to(message: ChatMessage) -> ChatMessage | None:
@@ -199,7 +199,7 @@ def message_post_agent(
     content,
     client_id=None,
     load_context: bool = False,
-    known: dict | None = None,
+    known: KnownTranscript | None = None,
 ) -> AgentMessagePosted:
     """Store the trainee's message before anything else happens.
 
@@ -252,9 +252,9 @@ def message_post_agent(
             # Messages are only ever added, each with the next seq: an unchanged highest seq
             # means `known`'s transcript is still the whole of it. The engine's state and the
             # tokens used come from the locked row, whoever changed them.
-            if known is not None and known["seq"] == counts.highest:
+            if known is not None and known.seq == counts.highest:
                 said = Turn(role=MessageRole.AGENT.value, content=text)
-                transcript = [*known["transcript"], said]
+                transcript = [*known.transcript, said]
                 context = _context_of(locked, transcript=transcript, seq=message.seq)
             else:
                 context = _context_of(locked)
@@ -262,7 +262,7 @@ def message_post_agent(
 
 
 def message_post_agent_for_turn(
-    *, session: UserSession, content, client_id=None, known: dict | None = None
+    *, session: UserSession, content, client_id=None, known: KnownTranscript | None = None
 ) -> tuple[AgentMessagePosted, TurnLock | None]:
     """`message_post_agent` for a caller about to run the customer's turn (the chat socket):
     in one call (one thread hop from async code) take the session's `TurnLock`, store the
@@ -361,33 +361,53 @@ class CustomerTurn:
     status_changed: bool = False
     # The engine's context this turn ran with, and the one the next turn can start from
     # (`message_post_agent(known=…)`), set when the reply is stored right after the message.
-    context: dict | None = None
-    next_context: dict | None = None
+    context: EngineContext | None = None
+    next_context: KnownTranscript | None = None
 
 
-def _turn_context(session_id) -> dict:
+@dataclass(frozen=True)
+class KnownTranscript:
+    """A session's transcript up to message `seq`: what a socket's next turn can start from
+    instead of reading the messages again (`message_post_agent(known=…)`)."""
+
+    seq: int
+    transcript: list[Turn]
+
+
+@dataclass(frozen=True)
+class EngineContext(KnownTranscript):
+    """What the customer engine needs for one turn, read from the session row and messages."""
+
+    engine: str
+    scenario: dict
+    state: dict
+    tokens_used: int
+
+
+def _turn_context(session_id) -> EngineContext:
     session = UserSession.objects.get(pk=session_id)
     if session.status != SessionStatus.ACTIVE:
         raise SessionNotActive()
     return _context_of(session)
 
 
-def _context_of(session: UserSession, *, transcript: list[Turn] | None = None, seq=None) -> dict:
+def _context_of(
+    session: UserSession, *, transcript: list[Turn] | None = None, seq=None
+) -> EngineContext:
     """What the engine needs, from the session row and its messages. A caller that already
     has the transcript up to message `seq` passes both (`message_post_agent(known=…)`)."""
     if transcript is None:
         rows = list(session.messages.order_by("seq").values_list("seq", "role", "content"))
         transcript = [Turn(role=role, content=content) for _, role, content in rows]
         seq = rows[-1][0] if rows else 0
-    return {
-        # The highest seq the transcript holds: `message_post_agent(known=…)` checks it.
-        "seq": seq,
-        "engine": session.engine,
-        "scenario": session.scenario_snapshot,
-        "state": session.engine_state or {},
-        "tokens_used": session.tokens_used,
-        "transcript": transcript,
-    }
+    return EngineContext(
+        seq=seq,
+        transcript=transcript,
+        engine=session.engine,
+        scenario=session.scenario_document,
+        state=session.engine_state or {},
+        tokens_used=session.tokens_used,
+    )
 
 
 def _store_customer_reply(turn: CustomerTurn, result, engine_name: str) -> None:
@@ -428,13 +448,9 @@ def _store_customer_reply(turn: CustomerTurn, result, engine_name: str) -> None:
             turn.status_changed = True
         locked.save(update_fields=fields)
         context = turn.context
-        if context is not None and turn.message.seq == context["seq"] + 1:
+        if context is not None and turn.message.seq == context.seq + 1:
             said = Turn(role=MessageRole.CUSTOMER.value, content=result.text)
-            # Only the transcript and its seq are taken from here (see `message_post_agent`).
-            turn.next_context = {
-                "seq": turn.message.seq,
-                "transcript": [*context["transcript"], said],
-            }
+            turn.next_context = KnownTranscript(turn.message.seq, [*context.transcript, said])
         if result.outcome == OUTCOME_ESCALATED:
             locked = session_end(session=locked, by=None, outcome=SessionOutcome.ESCALATED)
             turn.status_changed = True
@@ -442,13 +458,13 @@ def _store_customer_reply(turn: CustomerTurn, result, engine_name: str) -> None:
         turn.mood = result.state.get("mood")
 
 
-def _engine_reply(context: dict):
-    engine = get_engine(context["engine"])
+def _engine_reply(context: EngineContext):
+    engine = get_engine(context.engine)
     reply = engine.reply(
-        scenario=context["scenario"],
-        transcript=context["transcript"],
-        state=context["state"],
-        tokens_used=context["tokens_used"],
+        scenario=context.scenario,
+        transcript=context.transcript,
+        state=context.state,
+        tokens_used=context.tokens_used,
     )
     return engine, reply
 
@@ -464,7 +480,7 @@ async def customer_reply_stream(
     *,
     on_start: Callable[[], Awaitable[None]] | None = None,
     lock: TurnLock | None = None,
-    context: dict | None = None,
+    context: EngineContext | None = None,
 ) -> AsyncIterator[str]:
     """Run the engine for `turn.session_id`, yielding the customer's words as they come, then
     store the whole reply once. One turn per session at a time, across tabs and processes: a
@@ -516,7 +532,7 @@ def customer_reply(*, session: UserSession, reply_to: ChatMessage | None = None)
     return turn
 
 
-def _reply_and_store(turn: CustomerTurn, context: dict) -> None:
+def _reply_and_store(turn: CustomerTurn, context: EngineContext) -> None:
     """Run the engine to the end (its stream in an event loop) and store the reply; the
     caller holds the session's `TurnLock`."""
     turn.context = context

@@ -21,13 +21,11 @@ def _preference(user, name: str, default: bool) -> bool:
 
 def chat_page(request, session):
     """The live conversation of an active `session` the requester may see."""
-    snapshot = session.scenario_snapshot or {}
-    ticket = snapshot.get("ticket_template") or {}
-    persona = snapshot.get("customer_persona") or {}
+    snapshot = session.snapshot
+    ticket = snapshot.ticket
     knowledge_base = [
         {"id": entry.get("id", ""), "title": entry.get("title", ""), "body": entry.get("body", "")}
-        for entry in snapshot.get("knowledge_base_entries") or []
-        if isinstance(entry, dict)
+        for entry in snapshot.knowledge_base
     ]
     transcript = list(session.messages.order_by("seq"))
     return render(
@@ -35,13 +33,13 @@ def chat_page(request, session):
         "sessions_app/chat.html",
         {
             "session": session,
-            "title": snapshot.get("title") or session.scenario.title,
-            "difficulty": snapshot.get("difficulty") or session.scenario.difficulty,
-            "estimated_time": int(snapshot.get("estimated_time") or 10),
+            "title": snapshot.title,
+            "difficulty": snapshot.difficulty,
+            "estimated_time": snapshot.estimated_time,
             "ticket": ticket,
             "customer_info": ticket_rows(ticket.get("customer_info")),
             "technical_context": ticket_rows(ticket.get("technical_context")),
-            "customer_name": persona.get("name") or "Customer",
+            "customer_name": snapshot.customer_name,
             "knowledge_base": knowledge_base,
             "transcript": transcript,
             "mood": (session.engine_state or {}).get("mood"),

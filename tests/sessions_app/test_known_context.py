@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from sessions_app.models import ChatMessage, UserSession
 from sessions_app.services import (
     CustomerTurn,
+    KnownTranscript,
     _message_counts,
     _reply_and_store,
     _turn_context,
@@ -53,7 +54,7 @@ def chat(user, scenario):
 def test_a_turn_ends_with_the_transcript_a_fresh_read_gives(chat):
     turn = take_turn(chat, "Hello, I am sorry about the router. When did it start?")
     fresh = _turn_context(chat.pk)
-    assert turn.next_context == {"seq": fresh["seq"], "transcript": fresh["transcript"]}
+    assert turn.next_context == KnownTranscript(seq=fresh.seq, transcript=fresh.transcript)
 
 
 def test_the_next_turn_starts_from_it_without_reading_the_transcript(chat):
@@ -72,7 +73,7 @@ def test_three_turns_in_a_row_stay_equal_to_a_fresh_read(chat):
     for text in ("Hi, sorry to hear that.", "Which light blinks?", "Please hold reset 10 s."):
         turn = take_turn(chat, text, known=known)
         known = turn.next_context
-        assert known["transcript"] == _turn_context(chat.pk)["transcript"]
+        assert known.transcript == _turn_context(chat.pk).transcript
 
 
 def test_a_message_stored_in_between_is_read_not_skipped(chat):
@@ -85,7 +86,7 @@ def test_a_message_stored_in_between_is_read_not_skipped(chat):
         )
     lock.release()
     assert transcript_reads(queries)
-    contents = [t.content for t in posted.context["transcript"]]
+    contents = [t.content for t in posted.context.transcript]
     assert "I am the same agent in another tab." in contents
     assert posted.context == _turn_context(chat.pk)
 
@@ -97,8 +98,8 @@ def test_state_and_tokens_changed_without_a_message_are_read_from_the_row(chat):
         session=chat, content="Which light is blinking?", known=first.next_context
     )
     lock.release()
-    assert posted.context["tokens_used"] == 980
-    assert posted.context["state"] == {"mood": "angry"}
+    assert posted.context.tokens_used == 980
+    assert posted.context.state == {"mood": "angry"}
     assert posted.context == _turn_context(chat.pk)
 
 
