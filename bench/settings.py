@@ -17,6 +17,16 @@ STATIC_ROOT = _env.str("BENCH_STATIC_ROOT", default=str(STATIC_ROOT))  # noqa: F
 # The in-memory channel layer (one server process) while everything else stays on Redis.
 if _env.str("BENCH_CHANNEL_LAYER", default="") == "memory":
     CHANNEL_LAYERS = {"default": {"BACKEND": "core.layers.InMemoryChannelLayer"}}
-# An experiment behind RESULTS.md's analysis: no health check per database_sync_to_async call.
-if _env.str("BENCH_EXPERIMENT", default="") == "nohealth":
+# Experiments behind RESULTS.md's and docs/performance.md's analysis (BENCH_EXPERIMENT=a,b):
+_experiments = set(_env.list("BENCH_EXPERIMENT", default=[]))
+# no health check per database_sync_to_async call;
+if "nohealth" in _experiments:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
+# what each cache of core/cache.py buys: the same code with that cache kept for 0 seconds.
+if "nomemo" in _experiments:  # the catalogue, its API rows and the ranking rebuilt per request
+    CATALOGUE_CACHE_SECONDS = 0
+    LEADERBOARD_CACHE_SECONDS = 0
+if "nostanding" in _experiments:  # a trainee's standing read from the database per request
+    STANDING_CACHE_SECONDS = 0
+if "nofragments" in _experiments:  # the catalogue's cards and filters rendered per request
+    CACHES["local"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}  # noqa: F405
