@@ -79,12 +79,16 @@ bench: $(VENV)/.dev
 validity: $(VENV)/.runtime
 	$(BIN)/python -m validity.run --check
 
-## make worker: a Celery worker (needs REDIS_URL); `make beat` runs the periodic sweeps.
+## make worker: a Celery worker with the periodic sweeps (beat) inside it (needs REDIS_URL).
+## Scale out with `make worker BEAT=0` for every further worker: one beat per deployment.
+BEAT ?= 1
 worker: $(VENV)/.runtime
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2} \
+		$(if $(filter 1,$(BEAT)),--beat --schedule=$(VENV)/celerybeat-schedule)
 
+## make beat: the sweeps on their own, for deployments that run every worker with BEAT=0.
 beat: $(VENV)/.runtime
-	$(BIN)/celery -A config beat --loglevel=INFO
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -11,6 +11,10 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -128,23 +132,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery broker ----------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# The channel layer's connections. redis-py 8 defaults to a 5 s socket timeout, which breaks
+# the layer's blocking reads; None keeps them waiting as channels_redis expects. It also caps a
+# pool at 100 connections and fails fast beyond that: with a few hundred sockets streaming at
+# once, group_send raised "Too many connections" and a customer's reply was lost (`make bench`,
+# 200 trainees). After a Redis restart every pooled connection is stale: without a retry each
+# one failed once (a dropped handshake, a lost reply); with it a process recovers by itself.
+REDIS_LAYER_OPTIONS = {
+    "socket_timeout": None,
+    "socket_connect_timeout": 2,
+    "health_check_interval": 5,
+    "retry": AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+    "retry_on_error": [RedisConnectionError],
+    "max_connections": env.int("REDIS_LAYER_MAX_CONNECTIONS", default=2000),
+}
+# The cache's connections: the same recovery, and short timeouts, so that while Redis is down
+# a request falls back to the database (core.cache) instead of hanging.
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "health_check_interval": 5,
+    "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+    "retry_on_error": [RedisConnectionError],
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py 8 defaults to a 5 s socket timeout, which breaks the layer's
-                # blocking reads; None keeps them waiting as channels_redis expects.
-                # redis-py 8 caps a pool at 100 connections and fails fast beyond that: with
-                # a few hundred sockets streaming at once, group_send raised "Too many
-                # connections" and a customer's reply was lost (`make bench`, 200 trainees).
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": None,
-                        "max_connections": env.int("REDIS_LAYER_MAX_CONNECTIONS", default=2000),
-                    }
-                ],
+                "hosts": [{"address": REDIS_URL, **REDIS_LAYER_OPTIONS}],
                 "capacity": 1500,
                 "expiry": 30,
             },
@@ -155,6 +171,7 @@ if REDIS_URL:
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "dojo",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -180,7 +197,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Retries and countdowns must stay well below this, or Redis re-delivers a task still waiting.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A restarted Redis: check an idle connection before use and retry a dropped one.
+    "health_check_interval": 5,
+    "retry_on_timeout": True,
+    "socket_connect_timeout": 2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -190,7 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-unscored-sessions": {
         "task": "performance.tasks.sweep_unscored_sessions",
-        "schedule": 300.0,
+        "schedule": 30.0,
     },
 }
 

@@ -23,6 +23,7 @@ Below them, `RedisCache`: Django's Redis backend with one client per process.
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 import threading
 import time
@@ -35,8 +36,22 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+#: What the shared cache raises while Redis is down or restarting. Caching then falls back to
+#: the database: every read rebuilds, nothing is stored, a bump is skipped (a restarted Redis
+#: has lost the numbers anyway, and a missing number reads as a fresh one everywhere).
+CACHE_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+
+
+def unreachable(what: str, error: Exception) -> None:
+    logger.warning(
+        "Shared cache unreachable (%s, %s): serving from the database", what, type(error).__name__
+    )
 
 _MEMOS: list[ProcessMemo] = []
 
@@ -63,13 +78,18 @@ class Version:
         return f"cached:{self.name}" if part is None else f"cached:{self.name}:{part}"
 
     def current(self, part: Hashable = None):
+        """The number, or None while the shared cache is unreachable (nothing is current)."""
         key = self.key(part)
-        number = cache.get(key)
-        if number is None:
-            fresh = secrets.randbits(62)
-            if cache.add(key, fresh, timeout=self.timeout):
-                return fresh
-            number = cache.get(key, fresh)
+        try:
+            number = cache.get(key)
+            if number is None:
+                fresh = secrets.randbits(62)
+                if cache.add(key, fresh, timeout=self.timeout):
+                    return fresh
+                number = cache.get(key, fresh)
+        except CACHE_UNREACHABLE as error:
+            unreachable(self.name, error)
+            return None
         return number
 
     def bump(self, part: Hashable = None, *, now: bool = False) -> None:
@@ -83,7 +103,10 @@ class Version:
         def bump():
             # No number yet (ValueError): the next read starts a fresh one, which is a bump too.
             with contextlib.suppress(ValueError):
-                cache.incr(key)
+                try:
+                    cache.incr(key)
+                except CACHE_UNREACHABLE as error:
+                    unreachable(self.name, error)
 
         if now:
             bump()
@@ -93,14 +116,22 @@ class Version:
         """`build()`, kept in the shared cache under this version's `part` until the number
         moves on or `timeout` seconds pass: one round trip for the number and the value."""
         version_key, value_key = self.key(part), self.value_key(part)
-        held = cache.get_many([version_key, value_key])
+        try:
+            held = cache.get_many([version_key, value_key])
+        except CACHE_UNREACHABLE as error:
+            unreachable(self.name, error)
+            return build()
         number, value = held.get(version_key), held.get(value_key)
         if number is not None and value is not None and value[0] == number:
             return value[1]
         if number is None:
             number = self.current(part)
         value = build()
-        cache.set(value_key, (number, value), timeout=timeout)
+        if number is not None:
+            try:
+                cache.set(value_key, (number, value), timeout=timeout)
+            except CACHE_UNREACHABLE as error:
+                unreachable(self.name, error)
         return value
 
 
@@ -179,11 +210,16 @@ class ProcessMemo(Generic[T]):
             )
             return held if fresh else None
 
-        held = current(self.version.current())
+        number = self.version.current()
+        if number is None:
+            return self.build(*key)  # the shared cache is down: nothing can be known current
+        held = current(number)
         if held is not None:
             return held[3]
         with self._lock(slot):
             number = self.version.current()  # it may have moved while this thread waited
+            if number is None:
+                return self.build(*key)
             held = current(number)
             if held is not None:
                 return held[3]  # built by the thread we waited for

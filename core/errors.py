@@ -29,6 +29,15 @@ class Conflict(DomainError):
     default_message = "That is not possible in the current state."
 
 
+class ServiceUnavailable(DomainError):
+    """A service the request needs (Redis, say) is down; nothing was done, so trying again
+    later is safe."""
+
+    status = 503
+    code = "unavailable"
+    default_message = "This is unavailable for a moment. Nothing was lost: try again shortly."
+
+
 class LimitExceeded(DomainError):
     status = 429
     code = "limit_exceeded"

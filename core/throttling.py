@@ -7,13 +7,21 @@ never counted. Here each caller's window is a counter: Redis increments it, sets
 the first request and reports the time left in one round trip (`RedisCache.count`), every
 process counts every request, and `Retry-After` is the real time left.
 
+While Redis is unreachable the throttle fails open, with a warning in the log.
+
 A window starts at the caller's first request and lasts the rate's period (a fixed window per
 caller, as GitHub's API counts); the rates themselves are DRF's settings, unchanged.
 """
 
 from __future__ import annotations
 
+import logging
+
 from rest_framework import throttling
+
+from core.cache import CACHE_UNREACHABLE
+
+logger = logging.getLogger(__name__)
 
 
 def _count(cache, key: str, period: int) -> tuple[int, float]:
@@ -42,7 +50,12 @@ class CountingThrottle(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        self.count, self.left = _count(self.cache, self.key, self.duration)
+        try:
+            self.count, self.left = _count(self.cache, self.key, self.duration)
+        except CACHE_UNREACHABLE as error:
+            # Fails open: a Redis outage must not take every API call down with it.
+            logger.warning("Throttle not counted (%s): request allowed", type(error).__name__)
+            return True
         return self.count <= self.num_requests
 
     def wait(self):

@@ -16,8 +16,11 @@ logger = logging.getLogger(__name__)
 
 # A database restart or a dropped connection passes; anything else is a bug to see in logs.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError, ConnectionError, TimeoutError)
-#: Sessions left in `scoring` this long are assumed lost (worker died, broker flushed).
-STUCK_AFTER = timedelta(minutes=5)
+#: Sessions left in `scoring` this long are assumed lost (worker killed mid-task, broker
+#: flushed). Scoring takes well under a second, so a minute is generous; a duplicate task of a
+#: session merely slow to score finds it scored and does nothing. With the sweep every 30 s
+#: (CELERY_BEAT_SCHEDULE), a lost session is scored again within about 90 s.
+STUCK_AFTER = timedelta(seconds=60)
 
 
 # Back-off 5, 10, 20, 40, 80 s (with jitter): ~2.5 min in all, far below the broker's one-hour

@@ -8,6 +8,7 @@ between the two leaves the agent's message stored and the session usable.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -23,7 +24,9 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core.cache import CACHE_UNREACHABLE
 from core.dbthreads import db_call
+from core.errors import ServiceUnavailable
 from scenarios.exceptions import ScenarioLocked
 from scenarios.models import Scenario
 from sessions_app.engines import (
@@ -309,6 +312,19 @@ def _turn_lock_key(session_id) -> str:
     return f"sessions:turn-lock:{session_id}"
 
 
+@contextlib.contextmanager
+def _shared_cache_needed():
+    """The turn lock lives in the shared cache: without it no turn can start safely, so the
+    trainee gets a clear 503 (`unavailable`) before anything is stored."""
+    try:
+        yield
+    except CACHE_UNREACHABLE as error:
+        logger.warning("Turn lock unavailable (%s)", type(error).__name__)
+        raise ServiceUnavailable(
+            "The chat is unavailable for a moment. Your message was not sent: try again shortly."
+        ) from error
+
+
 class TurnLock:
     """One customer turn per session at a time, across tabs and processes: a cache key that
     only its holder deletes, and that expires if the holder's process dies."""
@@ -319,14 +335,20 @@ class TurnLock:
         self.released = False
 
     def acquire(self) -> bool:
-        return cache.add(self.key, self.token, timeout=_turn_lock_seconds())
+        with _shared_cache_needed():
+            return cache.add(self.key, self.token, timeout=_turn_lock_seconds())
 
     async def aacquire(self) -> bool:
-        return await cache.aadd(self.key, self.token, timeout=_turn_lock_seconds())
+        with _shared_cache_needed():
+            return await cache.aadd(self.key, self.token, timeout=_turn_lock_seconds())
 
     def release(self) -> None:
-        if not self.released and cache.get(self.key) == self.token:
-            cache.delete(self.key)
+        try:
+            if not self.released and cache.get(self.key) == self.token:
+                cache.delete(self.key)
+        except CACHE_UNREACHABLE as error:
+            # The key expires by itself (`_turn_lock_seconds`); a restarted Redis has lost it.
+            logger.warning("Turn lock not released (%s)", type(error).__name__)
         self.released = True
 
     async def arelease(self) -> None:
@@ -336,8 +358,12 @@ class TurnLock:
 
 
 def customer_turn_running(session_id) -> bool:
-    """Whether some process is writing the customer's reply in this session right now."""
-    return cache.get(_turn_lock_key(session_id)) is not None
+    """Whether some process is writing the customer's reply in this session right now (as far
+    as anyone can tell: not while the shared cache is down)."""
+    try:
+        return cache.get(_turn_lock_key(session_id)) is not None
+    except CACHE_UNREACHABLE:
+        return False
 
 
 def _turn_lock_seconds() -> int:
