@@ -79,7 +79,11 @@ async def test_another_origin_is_refused(chat, trainee_cookie):
     communicator = WebsocketCommunicator(
         application,
         f"/ws/sessions/{chat.pk}/",
-        headers=[(b"origin", b"https://evil.example"), (b"cookie", trainee_cookie)],
+        headers=[
+            (b"host", b"testserver"),
+            (b"origin", b"https://evil.example"),
+            (b"cookie", trainee_cookie),
+        ],
     )
     connected, _ = await communicator.connect(timeout=5)
     assert not connected
