@@ -214,7 +214,15 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+# Sign-up must not tell a stranger which addresses have an account. allauth can hide it only
+# while a new account waits for its address to be confirmed (a taken address then gets the same
+# "check your inbox" answer, and its owner an e-mail), so production confirms addresses; `make
+# run` keeps the instant sign-up of a demo. PREVENT_ENUMERATION="strict" would instead let the
+# sign-up through to a second account with the same address, which our unique email refuses.
+ACCOUNT_EMAIL_VERIFICATION = env.str(
+    "ACCOUNT_EMAIL_VERIFICATION", default="optional" if DEBUG else "mandatory"
+)
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
