@@ -22,6 +22,7 @@ async def allowed(origin: str | None, *, host: str = SERVER, scheme="ws", header
     if origin is not None:
         sent.append((b"origin", origin.encode()))
     communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=sent)
+    # Channels' communicator takes no scheme; the scope is only read once the handshake starts.
     communicator.scope["scheme"] = scheme
     connected, _ = await communicator.connect(timeout=5)
     await communicator.disconnect()
