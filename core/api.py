@@ -4,7 +4,12 @@ every failure, whatever raised it (DRF, Django, a domain error or a bug)."""
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -71,6 +76,31 @@ def error_body(message: str, details=None) -> dict:
     return {"error": message, "details": details if details is not None else {}}
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+class TooManyFields(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request has too many parameters or fields."
+    default_code = "too_many_fields"
+
+
+def client_fault(exc) -> exceptions.APIException | None:
+    """What a request over Django's upload limits is answered with, API and pages alike.
+
+    Django raises these while reading the query or the body, wherever that happens (a view,
+    DRF's negotiation, a middleware); they are the client's doing, so a 4xx, never a 500.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return TooManyFields()
+    return None
+
+
 def envelope_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         response = Response(
@@ -83,6 +113,8 @@ def envelope_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    else:
+        exc = client_fault(exc) or exc
 
     response = exception_handler(exc, context)
     if response is None:

@@ -24,3 +24,15 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         return True
+
+
+class ClientFaultFilter(logging.Filter):
+    """Django logs a request over its upload limits (`django.security.RequestDataTooBig` and
+    the like) as an ERROR with a traceback, as if the server had failed. The client gets a 4xx
+    and nothing on our side is broken: a WARNING, without the traceback, pages nobody."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        return True

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from core.api import error_body
+from core.api import client_fault, error_body
 from core.logging import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -18,13 +18,19 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
-def _error(request, status: int, message: str, template: str):
+def _error(request, status: int, message: str, template: str, code: str | None = None):
     if _is_api(request):
-        return JsonResponse(error_body(message, {"code": str(status)}), status=status)
+        return JsonResponse(error_body(message, {"code": code or str(status)}), status=status)
     return render(request, template, {"status": status, "message": message}, status=status)
 
 
 def bad_request(request, exception=None):
+    fault = client_fault(exception)
+    if fault is not None:
+        # A body over the upload limit is a 413, not the generic 400 Django asks for.
+        return _error(
+            request, fault.status_code, str(fault.detail), "errors/error.html", fault.default_code
+        )
     return _error(request, 400, "The request could not be understood.", "errors/error.html")
 
 

@@ -184,7 +184,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if frame["type"] == "agent.message":
             content, client_id = frame.get("content"), frame.get("client_id")
             if not isinstance(content, str):
-                await self.send_error("invalid_message", "`content` must be a string.")
+                await self.send_error(
+                    "invalid_message", "`content` must be a string.", **_about(frame)
+                )
                 return
             if client_id is not None and not isinstance(client_id, str):
                 await self.send_error("invalid_message", "`client_id` must be a UUID string.")
@@ -195,7 +197,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 return
         if len(self.inbox) >= INBOX_LIMIT:
             error = RateLimited()
-            await self.send_error(error.code, error.message, client_id=frame.get("client_id"))
+            await self.send_error(error.code, error.message, **_about(frame))
             return
         self.inbox.append(frame)
         if self.worker is None or self.worker.done():
@@ -213,7 +215,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                     await self.on_agent_message(frame)
             except Exception:
                 logger.exception("Chat frame failed", extra={"session_id": str(self.session_pk)})
-                await self.send_error("server_error", "Something went wrong; please try again.")
+                await self.send_error(
+                    "server_error", "Something went wrong; please try again.", **_about(frame)
+                )
 
     async def _keep(self, frame: dict):
         """The socket closed with this message still waiting: store what the trainee typed
@@ -396,6 +400,14 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         session_end(session=session, by=user)
         # Eager scoring may already have finished: report the status as it is now.
         return UserSession.objects.get(pk=self.session_pk)
+
+
+def _about(frame: dict) -> dict:
+    """What ties an error frame to the trainee's message it is about: the page finds the
+    message by its `client_id`, marks it failed and offers to send it again; without it the
+    message stayed "sending" for ever."""
+    client_id = frame.get("client_id")
+    return {"client_id": client_id} if isinstance(client_id, str) else {}
 
 
 class _Outbox:

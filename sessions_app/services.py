@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -75,13 +76,14 @@ def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> User
                 "Complete " + ", ".join(f"“{s.title}”" for s in missing) + " first.",
                 missing=[s.slug for s in missing],
             )
-    active = UserSession.objects.filter(user=user, status=SessionStatus.ACTIVE).count()
-    if active >= settings.CHAT_MAX_ACTIVE_SESSIONS:
-        raise TooManyActiveSessions()
     snapshot = scenario.to_document()
     engine = get_engine()
     opening = engine.opening(scenario=snapshot)
     with transaction.atomic():
+        _serialise_starts(user)
+        active = UserSession.objects.filter(user=user, status=SessionStatus.ACTIVE).count()
+        if active >= settings.CHAT_MAX_ACTIVE_SESSIONS:
+            raise TooManyActiveSessions()
         session = UserSession.objects.create(
             user=user,
             scenario=scenario,
@@ -94,6 +96,15 @@ def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> User
             session=session, seq=1, role=MessageRole.CUSTOMER, content=opening.text
         )
     return session
+
+
+def _serialise_starts(user) -> None:
+    """One start at a time per trainee, until the transaction ends: otherwise concurrent starts
+    all count the sessions before any of them has created one, and all get past the cap (20 at
+    once opened up to 15 against a cap of 5). The trainee's row is the lock; `no_key` leaves
+    other tables' foreign keys to it (the XP ledger's, for one) unblocked. A no-op on SQLite,
+    whose IMMEDIATE transactions already run one writer at a time."""
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
 
 
 # --- the agent's message -------------------------------------------------------------------

@@ -33,6 +33,7 @@
   const HEARTBEAT_BUSY_TIMEOUT_MS = 30000;
 
   const pending = new Map(); // client_id -> {content, el}
+  const failed = new Map(); // client_id -> {content, el}: not stored, the trainee may retry
   let socket = null;
   let retry = 0;
   let reconnectTimer = null;
@@ -71,13 +72,14 @@
 
   function render(message) {
     let li = findMessage(message.id);
-    if (!li && message.client_id && pending.has(message.client_id)) {
-      li = pending.get(message.client_id).el;
-      pending.delete(message.client_id);
-    }
+    const unsent = message.client_id ? pending.get(message.client_id) || failed.get(message.client_id) : null;
+    if (!li && unsent) li = unsent.el;
+    if (message.client_id) { pending.delete(message.client_id); failed.delete(message.client_id); }
     if (!li) li = messageElement(message.role);
     if (!li.isConnected) transcript.appendChild(li);
     li.classList.remove("chat-msg-pending", "chat-msg-failed", "chat-msg-streaming");
+    const retryButton = li.querySelector(".chat-retry");
+    if (retryButton) retryButton.remove();
     li.dataset.messageId = message.id;
     li.dataset.seq = message.seq;
     textOf(li).textContent = message.content;
@@ -149,7 +151,7 @@
       input.disabled = true;
       sendButton.disabled = true;
       endButton.disabled = true;
-      document.querySelectorAll("[data-kb-insert]").forEach(function (button) { button.disabled = true; });
+      document.querySelectorAll("[data-kb-insert], .chat-retry").forEach(function (button) { button.disabled = true; });
       stopHeartbeat();
       setTyping(false);
       notice.textContent = outcome === "escalated"
@@ -179,6 +181,7 @@
   function onHistory(frame) {
     const unsent = [];
     for (const [, item] of pending) unsent.push(item.el);
+    for (const [, item] of failed) unsent.push(item.el);
     transcript.textContent = "";
     for (const message of frame.messages || []) render(message);
     for (const el of unsent) if (!el.isConnected) transcript.appendChild(el);
@@ -198,14 +201,44 @@
       setTimeout(function () {
         if (pending.has(frame.client_id)) send({ type: "agent.message", content: item.content, client_id: frame.client_id });
       }, 3000);
+    } else if (item && frame.code === "server_error") {
+      // Nothing was stored, and a client_id is stored at most once: the same one may go again.
+      markFailed(frame.client_id, item);
+      offerRetry(frame.client_id, item);
     } else if (item) {
-      pending.delete(frame.client_id);
-      item.el.classList.add("chat-msg-failed");
-      item.el.classList.remove("chat-msg-pending");
+      // Refused as it is (too long, session over…): back in the box to change, not to resend.
+      markFailed(frame.client_id, item);
       if (!input.value) { input.value = item.content; updateCounter(); }
     }
     if (frame.code === "session_not_active") setStatus("scoring", "");
     showAlert(frame.detail || "Something went wrong.");
+  }
+
+  function markFailed(clientId, item) {
+    pending.delete(clientId);
+    item.el.classList.add("chat-msg-failed");
+    item.el.classList.remove("chat-msg-pending");
+  }
+
+  function offerRetry(clientId, item) {
+    failed.set(clientId, item);
+    if (item.el.querySelector(".chat-retry")) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-sm btn-secondary chat-retry";
+    button.textContent = "Retry";
+    button.addEventListener("click", function () {
+      if (status !== "active") return;
+      button.remove();
+      failed.delete(clientId);
+      item.el.classList.remove("chat-msg-failed");
+      item.el.classList.add("chat-msg-pending");
+      pending.set(clientId, item);
+      showAlert("");
+      // Offline: it stays pending and goes out with the next `history`.
+      send({ type: "agent.message", content: item.content, client_id: clientId });
+    });
+    item.el.appendChild(button);
   }
 
   function onFrame(frame) {

@@ -32,6 +32,7 @@ from tests.e2e.helpers import (
     wait_connected,
 )
 from tests.factories import ROUTER_SCENARIO, ScenarioFactory, UserFactory, scenario_document
+from tests.faults import database_refusing_agent_messages
 
 FACT = ROUTER_SCENARIO["customer_persona"]["facts"][0]["answer"]
 CONFIRM = ROUTER_SCENARIO["customer_persona"]["resolution"]["confirm"]
@@ -392,6 +393,48 @@ def test_message_typed_while_offline_is_delivered_once_after_reconnecting(
     page.reload()
     expect(agent_messages(page).filter(has_text=question)).to_have_count(1)
     expect(customer_messages(page).filter(has_text=FACT)).to_have_count(1)
+
+
+def test_a_message_the_database_refuses_is_marked_failed_and_retried_once(
+    trainee, active_session, password, db_call, page: Page, asgi_server
+):
+    from sessions_app.models import ChatMessage
+
+    def stored(content):
+        return db_call(
+            lambda: ChatMessage.objects.filter(session=active_session, content=content).count()
+        )
+
+    # Given a trainee mid-conversation, and a database that cannot store their next message
+    log_in(page, asgi_server, trainee.email, password)
+    page.goto(asgi_server(f"/sessions/{active_session.id}/"))
+    wait_connected(page)
+    refusing = database_refusing_agent_messages()
+    db_call(refusing.__enter__)
+    question = "Could you tell me what colour the light on the front of the router is?"
+    try:
+        box = chat_input(page)
+        box.fill(question)
+        box.press("Enter")
+
+        # Then the message is shown as failed, not left "sending", and the page says so
+        failed = agent_messages(page).filter(has_text=question)
+        expect(failed).to_have_class(re.compile("chat-msg-failed"))
+        expect(failed).not_to_have_class(re.compile("chat-msg-pending"))
+        expect(page.locator("#chat-alert")).to_be_visible()
+        assert stored(question) == 0
+    finally:
+        db_call(refusing.__exit__, None, None, None)
+
+    # When the trainee retries it once the database is back
+    failed.get_by_role("button", name="Retry").click()
+
+    # Then it is delivered once and answered once, in place of the failed one
+    expect(customer_messages(page).last).to_contain_text(FACT)
+    expect(agent_messages(page).filter(has_text=question)).to_have_count(1)
+    expect(failed).not_to_have_class(re.compile("chat-msg-failed"))
+    expect(failed.get_by_role("button", name="Retry")).to_have_count(0)
+    assert stored(question) == 1
 
 
 def test_chat_can_be_used_with_the_keyboard_alone(

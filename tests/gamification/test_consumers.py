@@ -16,6 +16,7 @@ from tests.gamification.conftest import make_scored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+HOST = (b"host", b"testserver")
 ORIGIN = (b"origin", b"http://testserver")
 
 
@@ -31,7 +32,7 @@ def _logged_in_trainee(xp=0):
 
 async def _connect(cookie):
     communicator = WebsocketCommunicator(
-        application, "/ws/notifications/", headers=[ORIGIN, (b"cookie", cookie)]
+        application, "/ws/notifications/", headers=[HOST, ORIGIN, (b"cookie", cookie)]
     )
     connected, _ = await communicator.connect()
     assert connected
@@ -137,7 +138,7 @@ async def test_a_session_scored_by_the_celery_task_is_announced():
 async def test_anonymous_is_accepted_then_closed_with_4401():
     # Accepted first: a browser only sees the close code of a socket that was opened, and the
     # page stops reconnecting on 4401.
-    communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=[HOST, ORIGIN])
     connected, _ = await communicator.connect()
     assert connected is True
     assert await communicator.receive_output(timeout=2) == {

@@ -384,7 +384,7 @@ def _cookie(user) -> bytes:
 
 
 async def _close_code(path: str, cookie: bytes | None) -> int:
-    headers = [(b"origin", b"http://testserver")]
+    headers = [(b"host", b"testserver"), (b"origin", b"http://testserver")]
     if cookie:
         headers.append((b"cookie", cookie))
     communicator = WebsocketCommunicator(application, path, headers=headers)

@@ -26,7 +26,7 @@ async def _open_notifications(browser: Client) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(
         application,
         "/ws/notifications/",
-        headers=[(b"cookie", cookie), (b"origin", b"http://testserver")],
+        headers=[(b"cookie", cookie), (b"host", b"testserver"), (b"origin", b"http://testserver")],
     )
     connected, _ = await communicator.connect()
     assert connected
@@ -60,6 +60,7 @@ async def test_deactivation_closes_every_open_socket_of_the_trainee():
         "/ws/notifications/",
         headers=[
             (b"cookie", f"sessionid={laptop.cookies['sessionid'].value}".encode()),
+            (b"host", b"testserver"),
             (b"origin", b"http://testserver"),
         ],
     )
@@ -116,7 +117,7 @@ async def _open_chat(browser: Client, session_id) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(
         application,
         f"/ws/sessions/{session_id}/",
-        headers=[(b"cookie", cookie), (b"origin", b"http://testserver")],
+        headers=[(b"cookie", cookie), (b"host", b"testserver"), (b"origin", b"http://testserver")],
     )
     connected, _ = await communicator.connect()
     assert connected
@@ -145,6 +146,7 @@ async def test_deactivation_closes_an_open_chat_socket_and_refuses_reconnecting(
         f"/ws/sessions/{chat.pk}/",
         headers=[
             (b"cookie", f"sessionid={laptop.cookies['sessionid'].value}".encode()),
+            (b"host", b"testserver"),
             (b"origin", b"http://testserver"),
         ],
     )

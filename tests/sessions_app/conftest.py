@@ -15,6 +15,8 @@ from sessions_app.services import session_start
 from tests.factories import ScenarioFactory, UserFactory
 from tests.sessions_app.fake_model import engine_on_fake_model
 
+# What a browser on the page sends: the socket must be same-origin with the Host it reached.
+HOST = (b"host", b"testserver")
 ORIGIN = (b"origin", b"http://testserver")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -28,7 +30,7 @@ def cookie_for(user) -> bytes:
 
 
 async def connect(session_id, cookie: bytes | None = None, origin=ORIGIN):
-    headers = [origin] if origin else []
+    headers = [HOST, origin] if origin else [HOST]
     if cookie:
         headers.append((b"cookie", cookie))
     communicator = WebsocketCommunicator(

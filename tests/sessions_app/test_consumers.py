@@ -15,6 +15,7 @@ from sessions_app.consumers import INBOX_LIMIT
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
 from sessions_app.services import _turn_lock_key, session_start
 from tests.factories import ScenarioFactory, scenario_document
+from tests.faults import database_refusing_agent_messages
 from tests.sessions_app.conftest import connect, cookie_for, drain, frames_until, types
 
 pytestmark = [
@@ -79,7 +80,11 @@ async def test_another_origin_is_refused(chat, trainee_cookie):
     communicator = WebsocketCommunicator(
         application,
         f"/ws/sessions/{chat.pk}/",
-        headers=[(b"origin", b"https://evil.example"), (b"cookie", trainee_cookie)],
+        headers=[
+            (b"host", b"testserver"),
+            (b"origin", b"https://evil.example"),
+            (b"cookie", trainee_cookie),
+        ],
     )
     connected, _ = await communicator.connect(timeout=5)
     assert not connected
@@ -337,6 +342,35 @@ async def test_every_bad_frame_gets_an_error_and_the_socket_stays_usable(
     await communicator.send_json_to(agent("Still there? What colour is the light?"))
     frames = await frames_until(communicator, "customer.done")
     assert frames[0]["type"] == "message"
+    await communicator.disconnect()
+
+
+async def test_a_database_error_storing_a_message_is_reported_with_its_client_id(
+    chat, trainee_cookie
+):
+    """Issue 17 §4: the `server_error` frame had no client_id, so the page could not tell which
+    message failed and left it pending for ever. With the id it marks it failed, and resending
+    the same client_id once the database is back stores it once and gets it answered."""
+    communicator, _ = await opened(chat, trainee_cookie)
+    client_id = str(uuid.uuid4())
+    refusing = database_refusing_agent_messages()
+    await database_sync_to_async(refusing.__enter__)()
+    try:
+        await communicator.send_json_to(agent("Is the light blinking?", client_id))
+        [error] = await drain(communicator)
+    finally:
+        await database_sync_to_async(refusing.__exit__)(None, None, None)
+
+    assert error["type"] == "error"
+    assert error["code"] == "server_error"
+    assert error["client_id"] == client_id
+    assert "space" not in error["detail"]  # the database's words stay in the log
+    assert [role for _, role, _ in await astored(chat.pk)] == ["customer"]
+
+    await communicator.send_json_to(agent("Is the light blinking?", client_id))
+    frames = await frames_until(communicator, "customer.done")
+    assert frames[0]["message"]["client_id"] == client_id
+    assert [role for _, role, _ in await astored(chat.pk)] == ["customer", "agent", "customer"]
     await communicator.disconnect()
 
 

@@ -15,6 +15,7 @@ from sessions_app.exceptions import (
     MessageInvalid,
     MessageTooLong,
     SessionNotActive,
+    TooManyActiveSessions,
     TurnLimitReached,
 )
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
@@ -206,3 +207,37 @@ def test_concurrent_senders_get_distinct_consecutive_seq_numbers(user):
         ChatMessage.objects.filter(session=session).order_by("seq").values_list("seq", flat=True)
     )
     assert seqs == list(range(1, 10))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_by_one_trainee_never_exceed_the_active_session_cap(user, settings):
+    """Issue 17 §2: twenty starts at once opened 8-15 sessions against a cap of 5, because
+    each counted the active sessions before any of them had created one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write; the race needs PostgreSQL (DATABASE_URL).")
+    settings.CHAT_MAX_ACTIVE_SESSIONS = 5
+    scenario = ScenarioFactory()
+    attempts = 20
+    barrier = threading.Barrier(attempts)
+    started, refused, errors = [], [], []
+
+    def start():
+        try:
+            barrier.wait(timeout=10)
+            started.append(session_start(user=user, scenario=scenario).pk)
+        except TooManyActiveSessions:
+            refused.append(True)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=start) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    active = UserSession.objects.filter(user=user, status=SessionStatus.ACTIVE)
+    assert (len(started), len(refused)) == (5, 15)
+    assert active.count() == 5
