@@ -53,6 +53,7 @@ def unreachable(what: str, error: Exception) -> None:
         "Shared cache unreachable (%s, %s): serving from the database", what, type(error).__name__
     )
 
+
 _MEMOS: list[ProcessMemo] = []
 
 
