@@ -274,6 +274,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def _customer_turn(self, agent_message, lock, context, *, echo):
         turn = CustomerTurn(session_id=self.session_pk, reply_to_id=agent_message.pk)
         message_id = str(turn.message_id)
+        # An error about the answer names the trainee's message too: the page offers to ask
+        # again, by sending the same client_id (the message itself is stored once).
+        about = {"message_id": message_id}
+        if agent_message.client_id:
+            about["client_id"] = str(agent_message.client_id)
         others = _Outbox(self, message_id)
         if echo is not None:
             others.queue(echo)
@@ -295,7 +300,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             finally:
                 await stream.aclose()  # interrupted mid-reply: free the turn lock now
         except DomainError as error:
-            await self.send_error(error.code, error.message, message_id=message_id)
+            await self.send_error(error.code, error.message, **about)
             others.queue({"type": "customer.cancelled", "message_id": message_id})
             await others.send()
             return
@@ -304,7 +309,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(
                 "engine_error",
                 "The customer could not answer just now. Your message is saved; try again.",
-                message_id=message_id,
+                **about,
             )
             others.queue({"type": "customer.cancelled", "message_id": message_id})
             await others.send()

@@ -82,6 +82,7 @@
     if (retryButton) retryButton.remove();
     li.dataset.messageId = message.id;
     li.dataset.seq = message.seq;
+    if (message.client_id) li.dataset.clientId = message.client_id;
     textOf(li).textContent = message.content;
     placeInOrder(li);
     scrollDown();
@@ -193,6 +194,9 @@
     resendPending();
   }
 
+  // Errors after the message was stored whose answer a retry can still get.
+  const RETRY_ANSWER = new Set(["engine_error", "unavailable"]);
+
   function onError(frame) {
     if (frame.message_id) dropStream(frame.message_id);
     const item = frame.client_id ? pending.get(frame.client_id) : null;
@@ -201,10 +205,18 @@
       setTimeout(function () {
         if (pending.has(frame.client_id)) send({ type: "agent.message", content: item.content, client_id: frame.client_id });
       }, 3000);
-    } else if (item && frame.code === "server_error") {
+    } else if (item && (frame.code === "server_error" || frame.code === "unavailable")) {
       // Nothing was stored, and a client_id is stored at most once: the same one may go again.
       markFailed(frame.client_id, item);
       offerRetry(frame.client_id, item);
+    } else if (!item && frame.client_id && RETRY_ANSWER.has(frame.code)) {
+      // Stored, but the customer's answer failed: sending the same client_id again asks for it.
+      const li = transcript.querySelector('[data-client-id="' + CSS.escape(frame.client_id) + '"]');
+      if (li) {
+        const stored = { content: textOf(li).textContent, el: li };
+        markFailed(frame.client_id, stored);
+        offerRetry(frame.client_id, stored);
+      }
     } else if (item) {
       // Refused as it is (too long, session over…): back in the box to change, not to resend.
       markFailed(frame.client_id, item);

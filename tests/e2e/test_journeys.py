@@ -437,6 +437,47 @@ def test_a_message_the_database_refuses_is_marked_failed_and_retried_once(
     assert stored(question) == 1
 
 
+def test_an_answer_the_customer_could_not_give_is_asked_for_again_with_retry(
+    trainee, active_session, password, db_call, page: Page, asgi_server, monkeypatch
+):
+    from sessions_app.engines.offline import OfflineEngine
+    from sessions_app.models import ChatMessage
+
+    # Given a trainee mid-conversation, and a customer engine that fails once
+    answer = OfflineEngine.reply
+    failures = []
+
+    def fails_once(self, **kwargs):
+        if not failures:
+            failures.append(True)
+            raise RuntimeError("the engine fell over")
+        return answer(self, **kwargs)
+
+    monkeypatch.setattr(OfflineEngine, "reply", fails_once)
+    log_in(page, asgi_server, trainee.email, password)
+    page.goto(asgi_server(f"/sessions/{active_session.id}/"))
+    wait_connected(page)
+    question = "Could you tell me what colour the light on the front of the router is?"
+    box = chat_input(page)
+    box.fill(question)
+    box.press("Enter")
+
+    # Then the stored message is marked unanswered at once, with a Retry button
+    unanswered = agent_messages(page).filter(has_text=question)
+    expect(unanswered).to_have_class(re.compile("chat-msg-failed"))
+    expect(page.locator("#chat-alert")).to_be_visible()
+
+    # When the trainee retries, the customer answers it, once, and the message is not resent
+    unanswered.get_by_role("button", name="Retry").click()
+    expect(customer_messages(page).last).to_contain_text(FACT)
+    expect(unanswered).not_to_have_class(re.compile("chat-msg-failed"))
+    expect(agent_messages(page).filter(has_text=question)).to_have_count(1)
+    stored = db_call(
+        lambda: ChatMessage.objects.filter(session=active_session, content=question).count()
+    )
+    assert stored == 1
+
+
 def test_chat_can_be_used_with_the_keyboard_alone(
     trainee, active_session, password, page: Page, asgi_server
 ):

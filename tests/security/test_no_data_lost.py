@@ -89,6 +89,8 @@ async def test_a_failed_answer_keeps_the_message_and_a_retry_gets_exactly_one_an
     await communicator.send_json_to(frame)
     frames = await frames_until(communicator, "error", timeout=10)
     assert frames[-1]["code"] == "engine_error"
+    # It names the trainee's message, so the page can offer to ask again.
+    assert frames[-1]["client_id"] == frame["client_id"]
     assert await transcript(session.pk) == [
         ("customer", session.scenario_snapshot["ticket_template"]["description"]),
         ("agent", QUESTION),
