@@ -18,8 +18,9 @@ class LeaderboardQuerySerializer(serializers.Serializer):
 
 
 class LeaderboardEntrySerializer(serializers.Serializer):
+    """A ranked trainee as every other trainee sees them: no account id, no e-mail."""
+
     rank = serializers.IntegerField()
-    user_id = serializers.IntegerField()
     display_name = serializers.CharField()
     level = serializers.IntegerField()
     xp = serializers.IntegerField(help_text="XP in the period (all time, or this ISO week).")
@@ -33,7 +34,6 @@ def entry_data(entry) -> dict:
     identical)."""
     return {
         "rank": entry.rank,
-        "user_id": entry.user_id,
         "display_name": entry.display_name,
         "level": entry.level,
         "xp": entry.xp,

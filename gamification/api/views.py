@@ -59,7 +59,6 @@ def _unranked(user) -> dict:
     """Staff, or a trainee without XP this week: shown, but without a rank."""
     return {
         "rank": None,
-        "user_id": user.pk,
         "display_name": user.display_name,
         "level": user.level,
         "xp": 0,

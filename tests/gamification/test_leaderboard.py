@@ -151,20 +151,25 @@ def test_api_defaults_to_all_time_top_ten(api_client, user):
     body = api_client.get("/api/v1/leaderboard/").json()
     assert body["success"] is True
     assert len(body["data"]) == 10
-    assert set(body["data"][0]) >= {"rank", "user_id", "display_name", "level", "xp"}
+    assert set(body["data"][0]) >= {"rank", "display_name", "level", "xp"}
+    # Other trainees' account ids are nobody's business.
+    assert all("user_id" not in row for row in [*body["data"], body["meta"]["me"]])
     assert body["data"][0]["xp"] == 1200
     assert body["meta"]["period"] == "all"
     assert body["meta"]["limit"] == 10
     assert body["meta"]["total"] == 13
     assert body["meta"]["me"]["rank"] == 13
-    assert body["meta"]["me"]["user_id"] == user.pk
+    assert body["meta"]["me"]["is_me"] is True
+    assert body["meta"]["me"]["display_name"] == user.display_name
 
 
 def test_api_week_and_limit(api_client, user):
     people(5, 6, 7)
     earn(user, 10, timezone.now())
     body = api_client.get("/api/v1/leaderboard/?period=week&limit=1").json()
-    assert [row["user_id"] for row in body["data"]] == [user.pk]
+    assert [(row["display_name"], row["is_me"]) for row in body["data"]] == [
+        (user.display_name, True)
+    ]
     assert body["meta"]["period"] == "week"
     assert body["meta"]["me"]["rank"] == 1
     assert body["meta"]["me"]["xp"] == 10
@@ -201,7 +206,7 @@ def test_api_staff_viewer_is_unranked(staff_user):
     client.force_authenticate(staff_user)
     me = client.get("/api/v1/leaderboard/").json()["meta"]["me"]
     assert me["rank"] is None
-    assert me["user_id"] == staff_user.pk
+    assert (me["display_name"], me["is_me"]) == (staff_user.display_name, True)
 
 
 # --- Page ----------------------------------------------------------------------------------
