@@ -9,10 +9,12 @@ channel layer drops is healed by `history` on reconnect; retries fit in the brok
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +29,7 @@ from rest_framework.test import APIClient
 from config.celery import app as celery_app
 from gamification.models import XPTransaction
 from performance.models import PerformanceMetric
+from performance.selectors import sessions_stuck_in_scoring
 from performance.tasks import STUCK_AFTER, score_session, sweep_unscored_sessions
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
 from sessions_app.services import session_start
@@ -411,3 +414,105 @@ def test_retries_and_countdowns_stay_below_the_redis_visibility_timeout():
         assert float(entry["schedule"]) < visibility
     # And the Redis broker really gets this window (not only the settings module).
     assert celery_app.conf.broker_transport_options["visibility_timeout"] == visibility
+
+
+# --- a real worker killed with SIGKILL, recovered by the sweep ----------------------------------
+
+_HANGING_WORKER = textwrap.dedent(
+    """
+    import sys, time
+    import django
+    django.setup()
+    # Scoring hangs inside its transaction (metrics written, XP not yet awarded) until killed.
+    import gamification.signals
+    gamification.signals.process_scored_session = lambda **kwargs: time.sleep(600)
+    from config.celery import app
+    app.worker_main(["worker", "--pool=solo", "--loglevel=WARNING", "--without-heartbeat",
+                     "--without-gossip", "--without-mingle", "-Q", sys.argv[1]])
+    """
+)
+_WORKER = _HANGING_WORKER.replace(
+    "gamification.signals.process_scored_session = lambda **kwargs: time.sleep(600)", ""
+)
+
+
+def _worker(script: str, queue: str, database: str) -> subprocess.Popen:
+    url = django_settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"postgres://{url['USER']}@{url['HOST']}:{url['PORT']}/{database}",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    return subprocess.Popen([sys.executable, "-c", script, queue], cwd=ROOT, env=env)
+
+
+def _in_transaction(database: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = %s AND state = 'idle in transaction'",
+            [database],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def _wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_with_sigkill_is_recovered_by_the_sweep_and_xp_is_paid_once(settings):
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        pytest.skip("needs PostgreSQL and a Redis broker shared with another process")
+    queue = f"scoring-{uuid.uuid4().hex[:8]}"
+    database = connection.settings_dict["NAME"]
+    user = UserFactory()
+    session = session_start(user=user, scenario=ScenarioFactory())
+    for seq, (role, text) in enumerate(good_agent(session.scenario_snapshot)[1:], start=2):
+        ChatMessage.objects.create(session=session, seq=seq, role=role, content=text)
+    UserSession.objects.filter(pk=session.pk).update(
+        status=SessionStatus.SCORING, outcome="resolved", ended_at=timezone.now()
+    )
+    scoring = PerformanceMetric.objects.filter(session=session)
+
+    hanging = _worker(_HANGING_WORKER, queue, database)
+    try:
+        score_session.apply_async(args=[str(session.pk)], queue=queue)
+        # The task is mid-way once a connection to the test database waits inside a transaction.
+        assert _wait_for(lambda: _in_transaction(database), 60)
+    finally:
+        hanging.send_signal(signal.SIGKILL)
+        hanging.wait(timeout=10)
+
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCORING  # rolled back with the killed transaction
+    assert not scoring.exists()
+    assert not XPTransaction.objects.filter(user=user).exists()
+
+    # The broker keeps the task unacknowledged for its one-hour visibility timeout; the sweep
+    # finds the session once it has waited STUCK_AFTER (backdated here) and queues it again.
+    UserSession.objects.filter(pk=session.pk).update(
+        ended_at=timezone.now() - STUCK_AFTER - timedelta(seconds=1)
+    )
+    for session_id in sessions_stuck_in_scoring(older_than=STUCK_AFTER):
+        score_session.apply_async(args=[str(session_id)], queue=queue)
+    worker = _worker(_WORKER, queue, database)
+    try:
+        assert _wait_for(
+            lambda: UserSession.objects.filter(pk=session.pk, status=SessionStatus.SCORED).exists(),
+            60,
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    user.refresh_from_db()
+    awards = XPTransaction.objects.filter(user=user, session=session)
+    assert awards.count() == 1
+    assert user.xp == sum(XPTransaction.objects.filter(user=user).values_list("amount", flat=True))

@@ -149,6 +149,33 @@ def test_ending_a_session_stands_although_the_broadcast_cannot_be_sent(
     assert UserSession.objects.get(pk=chat.pk).status != SessionStatus.ACTIVE
 
 
+def test_a_message_is_answered_although_other_tabs_cannot_be_told(user):
+    """Only the channel layer is down: the message and the answer are stored and returned;
+    the broadcasts to other tabs are dropped with a warning, never turning them into a 500."""
+    from rest_framework.test import APIClient
+
+    api_client = APIClient()
+    api_client.force_authenticate(user)
+    chat = session_start(user=user, scenario=ScenarioFactory())
+    redis = SpareRedis()
+    redis.start()
+    redis.stop()
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis.url]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=layers):
+        response = api_client.post(
+            f"/api/v1/sessions/{chat.pk}/messages/",
+            {"content": "Hi, when did it start?"},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["data"]["customer_message"]["role"] == "customer"
+
+
 def test_the_cache_is_used_again_at_once_after_a_restart(spare_redis, api_client, chat):
     catalogue = Version("scenarios.catalogue")
     assert api_client.get("/api/v1/scenarios/").status_code == 200
