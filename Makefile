@@ -36,14 +36,14 @@ seed: migrate
 ## Under the ASGI server every HTTP request runs in a thread of its own: on PostgreSQL the
 ## connections come from a bounded pool (DB_POOL_MAX_SIZE), not one kept per thread (63 idle
 ## connections after a load test, out of PostgreSQL's 100). Ignored on SQLite.
-DB_POOL_MAX_SIZE ?= 20
+run: export DB_POOL_MAX_SIZE ?= 20
 ## With DJANGO_DEBUG=false it collects static files first: production settings name them by
 ## content hash from a manifest that only collectstatic writes (without it, every page is a 500).
 run: seed
 	@if [ "$$($(BIN)/python -c 'from config import settings; print(settings.DEBUG)')" = False ]; \
 		then $(BIN)/python manage.py collectstatic --noinput -v0; fi
 	@echo "Support Dojo on http://$(HOST):$(PORT)/  (demo@example.com / dojo-demo-pass)"
-	DB_POOL_MAX_SIZE=$(DB_POOL_MAX_SIZE) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) \
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) \
 		--ws-max-size $(WS_MAX_SIZE) --proxy-headers --lifespan off
 
 ## make test: the whole suite (unit, integration; browser journeys when Chromium is present).
