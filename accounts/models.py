@@ -15,6 +15,12 @@ def level_for_xp(xp: int) -> int:
     return max(xp, 0) // XP_PER_LEVEL + 1
 
 
+def public_name(*, chosen: str, first_name: str, last_name: str, pk) -> str:
+    """The name other trainees see: the one chosen, else the full name, else a number.
+    Never anything taken from the e-mail address."""
+    return chosen or f"{first_name} {last_name}".strip() or f"Trainee {pk}"
+
+
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not a known time zone.")
@@ -54,6 +60,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
+    # What other trainees see (leaderboards), asked for at sign-up.
+    public_name = models.CharField(
+        "display name",
+        max_length=40,
+        blank=True,
+        db_default="",
+        help_text="Shown to other trainees on leaderboards.",
+    )
+    # Off: left out of the global leaderboard (their teams' trainers still see them).
+    on_leaderboard = models.BooleanField(
+        "show me on the leaderboard", default=True, db_default=True
+    )
     # `xp` only ever changes through gamification's ledger (atomic F() updates); `level`
     # is kept equal to level_for_xp(xp) in the same UPDATE.
     level = models.PositiveIntegerField(default=1)
@@ -103,8 +121,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        full = f"{self.first_name} {self.last_name}".strip()
-        return full or self.email.split("@", 1)[0]
+        return public_name(
+            chosen=self.public_name,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            pk=self.pk,
+        )
 
     def get_full_name(self) -> str:
         return self.display_name
@@ -123,3 +145,70 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def level_progress_percent(self) -> int:
         return round(100 * self.xp_into_level / XP_PER_LEVEL)
+
+
+# --- Teams ---------------------------------------------------------------------------------------
+
+
+class TeamRole(models.TextChoices):
+    TRAINER = "trainer", "Trainer"
+    MEMBER = "member", "Member"
+
+
+class Team(models.Model):
+    """A group of trainees and the trainers who follow them. A trainer sees only the teams they
+    train; a trainee may belong to several teams."""
+
+    name = models.CharField(max_length=80)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="team_memberships")
+    role = models.CharField(max_length=16, choices=TeamRole.choices, default=TeamRole.MEMBER)
+    joined_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["team", "role", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="team_membership_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "role"], name="team_membership_user_idx")]
+
+    def __str__(self):
+        return f"{self.user} · {self.team} · {self.role}"
+
+
+class TeamInvitation(models.Model):
+    """A link that adds whoever opens it (signing up first if they must) to the team as a
+    member. Only a digest of its secret is stored: a leaked database row is not a way in."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField(blank=True, help_text="Who it was sent to, if anyone.")
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation to {self.team}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > now()

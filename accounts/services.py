@@ -1,18 +1,31 @@
+import hashlib
 import logging
+import secrets
+from datetime import timedelta
 
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.exceptions import (
+    InvitationExpired,
+    InvitationNotFound,
+    LastTrainer,
+    NotATrainer,
+    TeamNotFound,
+)
+from accounts.models import Team, TeamInvitation, TeamMembership, TeamRole, User
 from accounts.security import session_fingerprint
+from accounts.selectors import is_trainer
 from core import live
 from core.groups import user_group
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELDS = ("first_name", "last_name", "timezone")
+PROFILE_FIELDS = ("public_name", "first_name", "last_name", "timezone", "on_leaderboard")
 
 
 def user_update_profile(*, user: User, data: dict) -> User:
@@ -74,3 +87,104 @@ def user_password_changed(*, user: User, request=None) -> None:
     Token.objects.filter(user=user).delete()
     keep_request = request if request is not None and request.user == user else None
     user_sessions_end(user=user, keep_request=keep_request, reason="password_changed")
+
+
+# --- Teams ---------------------------------------------------------------------------------------
+
+#: How long an invitation link works.
+INVITATION_DAYS = 14
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require_trainer_of(*, team: Team, user: User) -> None:
+    trains = TeamMembership.objects.filter(team=team, user=user, role=TeamRole.TRAINER)
+    if not trains.exists():
+        raise TeamNotFound()
+
+
+@transaction.atomic
+def team_create(*, trainer: User, name: str) -> Team:
+    """A new team with `trainer` as its first trainer; only trainers may create teams."""
+    if not is_trainer(trainer):
+        raise NotATrainer()
+    team = Team.objects.create(name=name.strip(), created_by=trainer)
+    TeamMembership.objects.create(team=team, user=trainer, role=TeamRole.TRAINER)
+    return team
+
+
+def team_invitation_create(
+    *, team: Team, by: User, email: str = "", days: int = INVITATION_DAYS
+) -> tuple[TeamInvitation, str]:
+    """An invitation link's secret (returned once, never stored) and its record."""
+    _require_trainer_of(team=team, user=by)
+    token = secrets.token_urlsafe(24)
+    invitation = TeamInvitation.objects.create(
+        team=team,
+        token_digest=_digest(token),
+        email=email,
+        created_by=by,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return invitation, token
+
+
+def team_invitation_get(*, token: str) -> TeamInvitation:
+    """The usable invitation behind `token`."""
+    try:
+        invitation = TeamInvitation.objects.select_related("team").get(
+            token_digest=_digest(str(token))
+        )
+    except TeamInvitation.DoesNotExist:
+        raise InvitationNotFound() from None
+    if not invitation.is_usable:
+        raise InvitationExpired()
+    return invitation
+
+
+def team_join(*, user: User, token: str) -> Team:
+    """Add `user` to the invitation's team as a member (a trainer of it stays a trainer);
+    joining twice changes nothing."""
+    invitation = team_invitation_get(token=token)
+    TeamMembership.objects.get_or_create(
+        team=invitation.team, user=user, defaults={"role": TeamRole.MEMBER}
+    )
+    return invitation.team
+
+
+@transaction.atomic
+def team_member_remove(*, team: Team, by: User, user_id) -> None:
+    """Take someone off the team. A trainer may remove anyone but the last trainer."""
+    _require_trainer_of(team=team, user=by)
+    memberships = TeamMembership.objects.select_for_update().filter(team=team)
+    target = memberships.filter(user_id=user_id).first()
+    if target is None:
+        raise TeamNotFound("No such member of this team.")
+    trainers = memberships.filter(role=TeamRole.TRAINER).count()
+    if target.role == TeamRole.TRAINER and trainers <= 1:
+        raise LastTrainer()
+    target.delete()
+
+
+# --- Roles ---------------------------------------------------------------------------------------
+
+#: The trainer role: create teams, invite and remove people, follow their training.
+TRAINERS_GROUP = "Trainers"
+TRAINER_PERMISSIONS = ("add_team", "change_team", "view_team", "add_teaminvitation")
+
+
+def roles_ensure(*, using: str = "default") -> None:
+    """The Trainers group with its permissions, created or completed (run after `migrate`)."""
+    permissions = Permission.objects.using(using).filter(
+        content_type__app_label="accounts", codename__in=TRAINER_PERMISSIONS
+    )
+    if permissions.count() < len(TRAINER_PERMISSIONS):
+        return  # accounts' permissions are not created yet: a later post_migrate call will do
+    group, _ = Group.objects.using(using).get_or_create(name=TRAINERS_GROUP)
+    group.permissions.add(*permissions)
+
+
+def trainer_role_grant(*, user: User) -> None:
+    user.groups.add(Group.objects.get(name=TRAINERS_GROUP))

@@ -1,11 +1,18 @@
-"""Auth events raised by code we do not own (Django's logout, allauth's password flows); each
-receiver only hands over to a service."""
+"""Auth events raised by code we do not own (Django's logout, allauth's password flows), and
+the roles every database needs after `migrate`; each receiver only hands over to a service."""
 
 from allauth.account.signals import password_changed, password_reset, password_set
 from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from accounts.services import user_password_changed, user_sessions_end
+from accounts.services import roles_ensure, user_password_changed, user_sessions_end
+
+
+@receiver(post_migrate, dispatch_uid="accounts.roles")
+def _roles(sender, app_config=None, using="default", **kwargs):
+    # After every app's permissions exist: the last app to migrate is enough, and it is idempotent.
+    roles_ensure(using=using)
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.logout_everywhere")

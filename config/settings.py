@@ -245,6 +245,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Adds the display name: leaderboards never show anything taken from the e-mail address.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # Sign-up must not tell a stranger which addresses have an account. allauth can hide it only
 # while a new account waits for its address to be confirmed (a taken address then gets the same
 # "check your inbox" answer, and its owner an e-mail), so production confirms addresses; `make

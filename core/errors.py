@@ -23,6 +23,14 @@ class NotFound(DomainError):
     default_message = "Not found."
 
 
+class Forbidden(DomainError):
+    """Signed in, but this is not theirs to do (a trainee creating a team, say)."""
+
+    status = 403
+    code = "forbidden"
+    default_message = "You are not allowed to do that."
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Rank, RowNumber, TruncDate
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, public_name
 from core.cache import ProcessMemo, Version
 from gamification.models import Achievement, UserAchievement, XPTransaction
 from sessions_app.models import SessionStatus
@@ -166,10 +166,10 @@ def _ranked_rows(*, period: str, since: dt.datetime | None) -> list[_RankedRow]:
     """Every ranked trainee in position order, in one query.
 
     RANK() gives tied trainees the same rank; ROW_NUMBER() orders them. Staff (content
-    authors) and inactive accounts are not ranked; the week counts trainees with XP since
-    `since`.
+    authors), inactive accounts and trainees who chose not to be shown are not ranked; the
+    week counts trainees with XP since `since`.
     """
-    users = User.objects.filter(is_active=True, is_staff=False)
+    users = User.objects.filter(is_active=True, is_staff=False, on_leaderboard=True)
     if period == PERIOD_WEEK:
         until = since + dt.timedelta(days=7)
         # A correlated subquery rather than JOIN + GROUP BY: the outer query stays
@@ -194,11 +194,18 @@ def _ranked_rows(*, period: str, since: dt.datetime | None) -> list[_RankedRow]:
         position=Window(RowNumber(), order_by=[F("score").desc(), F("id").asc()]),
     )
     rows = ranked.order_by("position").values_list(
-        "rank", "id", "first_name", "last_name", "email", "level", "score", "xp"
+        "rank", "id", "public_name", "first_name", "last_name", "level", "score", "xp"
     )
     return [
-        _RankedRow(rank, user_id, _display_name(first, last, email), level, score, xp)
-        for rank, user_id, first, last, email, level, score, xp in rows
+        _RankedRow(
+            rank,
+            user_id,
+            public_name(chosen=chosen, first_name=first, last_name=last, pk=user_id),
+            level,
+            score,
+            xp,
+        )
+        for rank, user_id, chosen, first, last, level, score, xp in rows
     ]
 
 
@@ -231,12 +238,6 @@ ranking_memo = ProcessMemo(LEADERBOARD, _build_ranking, max_age_setting="LEADERB
 def leaderboard_version():
     """The shared number that moves on when the ranking may have changed."""
     return LEADERBOARD.current()
-
-
-def _display_name(first_name: str, last_name: str, email: str) -> str:
-    # Mirrors User.display_name without building model instances for every row.
-    full = f"{first_name} {last_name}".strip()
-    return full or email.split("@", 1)[0]
 
 
 # --- Achievements --------------------------------------------------------------------------

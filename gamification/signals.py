@@ -16,9 +16,11 @@ from sessions_app.signals import session_scored
 # Signing in saves only `last_login` (and a password rehash only `password`): those must not
 # make every process recompute the ranking.
 RANKING_FIELDS = frozenset(
-    {"first_name", "last_name", "email", "is_active", "is_staff", "xp", "level"}
+    {"public_name", "first_name", "last_name", "is_active", "is_staff", "on_leaderboard", "xp"}
+    | {"level"}
 )
-bump_on_save(LEADERBOARD, User, fields=RANKING_FIELDS)
+# `now`: the trainee who renamed or hid themselves sees it on their next page.
+bump_on_save(LEADERBOARD, User, fields=RANKING_FIELDS, now=True)
 
 
 @receiver(session_scored, dispatch_uid="gamification.award_scored_session")

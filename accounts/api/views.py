@@ -1,5 +1,7 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
@@ -8,11 +10,42 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import (
+    TeamCreateSerializer,
+    TeamDetailSerializer,
+    TeamForMemberSerializer,
+    TeamInvitationCreateSerializer,
+    TeamInvitationSerializer,
+    TeamJoinSerializer,
+    TeamSerializer,
     TokenRequestSerializer,
     TokenSerializer,
+    team_for_member_data,
+    team_for_trainer_data,
+)
+from accounts.exceptions import (
+    InvitationExpired,
+    InvitationNotFound,
+    LastTrainer,
+    NotATrainer,
+    TeamNotFound,
 )
 from accounts.security import LOCKOUT_MESSAGE, axes_retry_after_seconds
-from accounts.services import api_token_issue, api_token_revoke
+from accounts.selectors import (
+    is_trainer,
+    team_get_for_member,
+    team_get_for_trainer,
+    team_trainers,
+    teams_for_user,
+)
+from accounts.services import (
+    api_token_issue,
+    api_token_revoke,
+    team_create,
+    team_invitation_create,
+    team_join,
+    team_member_remove,
+)
+from core.renderers import EnvelopeResponse
 from core.throttling import ScopedRateThrottle
 
 
@@ -52,3 +85,135 @@ class TokenRevokeView(APIView):
     def delete(self, request):
         api_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Teams ---------------------------------------------------------------------------------------
+#
+# A team that is not the caller's answers 404 wherever they stand: a 403 would confirm that the
+# id exists. Only creating a team is a 403, since it names no team.
+
+
+def _error(error_class, description: str) -> OpenApiResponse:
+    """A documented error with the sentence and code the API really answers with."""
+    example = {"error": error_class.default_message, "details": {"code": error_class.code}}
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description=description,
+        examples=[OpenApiExample(error_class.code, value=example, response_only=True)],
+    )
+
+
+_NO_TEAM = _error(TeamNotFound, "No team of that id that you train or belong to.")
+
+
+class TeamListView(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="Your teams, with your role in each",
+        responses={200: TeamSerializer(many=True)},
+    )
+    def get(self, request):
+        teams = teams_for_user(user=request.user)
+        return EnvelopeResponse(TeamSerializer(teams, many=True).data, meta={"total": len(teams)})
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Create a team (trainers only); you become its first trainer",
+        request=TeamCreateSerializer,
+        responses={
+            201: TeamDetailSerializer,
+            403: _error(
+                NotATrainer, "Only trainers create teams (and cookies need their CSRF token)."
+            ),
+        },
+    )
+    def post(self, request):
+        # Who asks is settled before what they sent: a trainee gets 403, whatever the body.
+        if not is_trainer(request.user):
+            raise NotATrainer()
+        body = TeamCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        team = team_create(trainer=request.user, name=body.validated_data["name"])
+        team = team_get_for_trainer(user=request.user, team_id=team.pk)
+        return EnvelopeResponse(team_for_trainer_data(team), status=status.HTTP_201_CREATED)
+
+
+class TeamDetailView(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="One team: its members for its trainers, its trainers' names for its members",
+        description=(
+            "A trainer of the team gets the counts and the members (with e-mail addresses); a "
+            "member gets the team's name, their role and the trainers' display names only."
+        ),
+        responses={200: TeamDetailSerializer, 404: _NO_TEAM},
+    )
+    def get(self, request, team_id):
+        try:
+            team = team_get_for_trainer(user=request.user, team_id=team_id)
+        except TeamNotFound:
+            team = team_get_for_member(user=request.user, team_id=team_id)
+            return EnvelopeResponse(team_for_member_data(team, trainers=team_trainers(team=team)))
+        return EnvelopeResponse(team_for_trainer_data(team))
+
+
+class TeamMemberView(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="Take someone off the team (its trainers only)",
+        responses={
+            204: None,
+            404: _error(TeamNotFound, "No team of that id that you train, or no such member."),
+            409: _error(LastTrainer, "They are the team's last trainer."),
+        },
+    )
+    def delete(self, request, team_id, user_id):
+        # The service refuses anyone who does not train the team, with the same 404.
+        team = team_get_for_member(user=request.user, team_id=team_id)
+        team_member_remove(team=team, by=request.user, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TeamInvitationView(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="Make an invitation link (its trainers only); the link is shown only here",
+        request=TeamInvitationCreateSerializer,
+        responses={
+            201: TeamInvitationSerializer,
+            404: _error(TeamNotFound, "No team of that id that you train."),
+        },
+    )
+    def post(self, request, team_id):
+        # A stranger's answer is 404 whatever the body; the service turns members away.
+        team = team_get_for_member(user=request.user, team_id=team_id)
+        body = TeamInvitationCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        invitation, token = team_invitation_create(
+            team=team, by=request.user, email=body.validated_data.get("email", "")
+        )
+        link = {
+            "url": request.build_absolute_uri(reverse("team-join", args=[token])),
+            "expires_at": invitation.expires_at,
+        }
+        return EnvelopeResponse(TeamInvitationSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+class TeamJoinView(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="Join a team with the token of an invitation link",
+        description="Joining twice changes nothing; a trainer of the team stays its trainer.",
+        request=TeamJoinSerializer,
+        responses={
+            200: TeamForMemberSerializer,
+            404: _error(InvitationNotFound, "No invitation with that token."),
+            409: _error(InvitationExpired, "The invitation has expired or was withdrawn."),
+        },
+    )
+    def post(self, request):
+        body = TeamJoinSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        team = team_join(user=request.user, token=body.validated_data["token"])
+        team = team_get_for_member(user=request.user, team_id=team.pk)
+        return EnvelopeResponse(team_for_member_data(team, trainers=team_trainers(team=team)))

@@ -101,3 +101,13 @@ def test_method_not_allowed_is_405_in_the_envelope(api_client):
     response = api_client.delete("/api/v1/users/me/")
     assert response.status_code == 405
     assert "error" in response.json()
+
+
+@pytest.mark.parametrize("escaped", ["nul\\u0000here", "lone \\ud800 surrogate"])
+def test_patch_me_refuses_preferences_the_database_cannot_store(api_client, user, escaped):
+    body = '{"preferences": {"note": "' + escaped + '"}}'
+    response = api_client.patch("/api/v1/users/me/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "preferences" in response.json()["details"]
+    user.refresh_from_db()
+    assert "note" not in (user.preferences or {})

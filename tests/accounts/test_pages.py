@@ -24,6 +24,7 @@ def test_sign_up_log_out_and_log_in_through_the_real_pages(csrf_client):
         "/accounts/signup/",
         {
             "email": "New.Trainee@Example.com",
+            "public_name": "New Trainee",
             "password1": "a-long-unusual-passphrase",
             "password2": "a-long-unusual-passphrase",
             "csrfmiddlewaretoken": token,

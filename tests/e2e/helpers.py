@@ -28,9 +28,12 @@ ENFORCED_RULES = frozenset(
 PASSWORD = "a-long-Passw0rd!"
 
 
-def sign_up(page: Page, url, email: str, password: str = PASSWORD) -> None:
+def sign_up(
+    page: Page, url, email: str, password: str = PASSWORD, display_name: str = "New Trainee"
+) -> None:
     page.goto(url("/accounts/signup/"))
     page.get_by_label("Email").fill(email)
+    page.get_by_label("Display name").fill(display_name)
     page.get_by_label(re.compile(r"^Password:?$")).fill(password)
     page.get_by_label(re.compile(r"^Password \(again\)")).fill(password)
     page.get_by_role("button", name=re.compile("sign up", re.I)).click()

@@ -23,7 +23,8 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import Team, TeamInvitation, TeamMembership, User
+from accounts.services import team_create, trainer_role_grant
 from config.asgi import application
 from config.routing import websocket_urlpatterns
 from performance.models import PerformanceMetric
@@ -65,6 +66,10 @@ PUBLIC = {
     "api/v1/auth/token/": ({"post"}, "how a script logs in: it has no token yet"),
     "api/schema/": ({"get"}, "the API's description, for people who have no token yet"),
     "api/docs/": ({"get"}, "the browsable docs of that description"),
+    "teams/join/<str:token>/": (
+        {"get", "post"},
+        "an invitation link: sends a visitor to sign up and back; shows nothing of the team",
+    ),
 }
 
 # Reachable by a signed-in trainee (besides PUBLIC): each acts on the trainee's OWN data, or
@@ -92,6 +97,7 @@ TRAINEE = {
     "profile/token/": ({"post"}, "own API token"),
     "profile/token/revoke/": ({"post"}, "own API token"),
     "profile/sessions/end-others/": ({"post"}, "signs out own other devices"),
+    "teams/": ({"get", "post"}, "OWN teams; POST creates a team only for trainers (403)"),
     "scenarios/": ({"get", "post"}, "the shared scenario library; POST renders the same page"),
     "scenarios/<slug:slug>/": ({"get", "post"}, "a library scenario with OWN progress"),
     "scenarios/<slug:slug>/start/": (
@@ -108,12 +114,21 @@ TRAINEE = {
     "api/v1/performance/summary/": ({"get"}, "own summary"),
     "api/v1/leaderboard/": ({"get"}, "everyone's rank is public to trainees by design"),
     "api/v1/achievements/": ({"get"}, "the catalogue with OWN unlock dates"),
+    "api/v1/teams/": ({"get", "post"}, "OWN teams; POST creates a team only for trainers (403)"),
+    "api/v1/teams/join/": ({"post"}, "joins a team only with a valid invitation secret"),
 }
 
-# Routes that show or change one trainee's session: anyone else gets exactly 404 (405 for a
-# method the route never supports), the same answer as for a session that does not exist.
+# Routes that show or change one trainee's session, or one trainer's team: anyone else gets
+# exactly 404 (405 for a method the route never supports), the same answer as for a session or
+# team that does not exist.
 OWNED = {
     "sessions/<uuid:session_id>/": "the live chat, or the report once scored",
+    "teams/<int:team_id>/": "a team's people, for its trainers (members see its trainers)",
+    "teams/<int:team_id>/invite/": "making an invitation link to the team",
+    "teams/<int:team_id>/members/<int:user_id>/remove/": "taking someone off the team",
+    "api/v1/teams/<int:team_id>/": "a team's people, for its trainers (members see its trainers)",
+    "api/v1/teams/<int:team_id>/members/<int:user_id>/": "taking someone off the team",
+    "api/v1/teams/<int:team_id>/invitations/": "making an invitation link to the team",
     "api/v1/sessions/<uuid:pk>/": "session detail with transcript and metrics",
     "api/v1/sessions/<uuid:pk>/messages/": "posting into the conversation",
     "api/v1/sessions/<uuid:pk>/complete/": "ending (and scoring) the session",
@@ -141,6 +156,7 @@ class World:
     scored: UserSession
     scenario_slug: str
     scenario_pk: int
+    team: Team
 
 
 @pytest.fixture
@@ -158,6 +174,8 @@ def world(db) -> World:
         session=scored, user=victim, criterion="empathy", score=77, weight=1.0
     )
     Token.objects.create(user=victim)
+    trainer_role_grant(user=victim)
+    team = team_create(trainer=victim, name="Victim's team")
     return World(
         victim=victim,
         stranger=stranger,
@@ -166,6 +184,7 @@ def world(db) -> World:
         scored=scored,
         scenario_slug=scenario.slug,
         scenario_pk=scenario.pk,
+        team=team,
     )
 
 
@@ -184,6 +203,9 @@ def value_for(world: World):
         ("re", "key"): "not-a-real-key",
         ("re", "uidb36"): str(world.victim.pk),
         ("path", "rest"): "no/such/endpoint/",
+        ("int", "team_id"): str(world.team.pk),
+        ("int", "user_id"): str(world.victim.pk),
+        ("str", "token"): "not-a-real-invitation",
     }
     return lambda converter, name: by_name.get((converter, name))
 
@@ -207,6 +229,10 @@ def victims_data(world: World) -> dict:
         "metrics": list(
             PerformanceMetric.objects.filter(user=victim).values_list("criterion", "score")
         ),
+        "teams": list(
+            TeamMembership.objects.order_by("pk").values_list("team_id", "user_id", "role")
+        ),
+        "invitations": TeamInvitation.objects.count(),
     }
 
 
@@ -310,7 +336,14 @@ def test_a_second_trainee_reaches_only_their_own_data_and_changes_nothing(world)
         reachable
     )
     # Every method each owned route supports really answered 404, not just 405.
+    team = world.team.pk
     assert {url for _m, url, status in owned_answers if status == 404} == {
+        f"/teams/{team}/",
+        f"/teams/{team}/invite/",
+        f"/teams/{team}/members/{world.victim.pk}/remove/",
+        f"/api/v1/teams/{team}/",
+        f"/api/v1/teams/{team}/members/{world.victim.pk}/",
+        f"/api/v1/teams/{team}/invitations/",
         f"/sessions/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/messages/",
@@ -418,4 +451,6 @@ def _transactional_world() -> World:
     message_post_agent(session=active, content="My private words", client_id=None)
     scored = session_start(user=victim, scenario=ScenarioFactory(slug="another-one"))
     UserSession.objects.filter(pk=scored.pk).update(status=SessionStatus.SCORED, score=50)
-    return World(victim, stranger, victim, active, scored, scenario.slug, scenario.pk)
+    trainer_role_grant(user=victim)
+    team = team_create(trainer=victim, name="Victim's team")
+    return World(victim, stranger, victim, active, scored, scenario.slug, scenario.pk, team)

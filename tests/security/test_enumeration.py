@@ -16,7 +16,12 @@ PASSPHRASE = "a-long-unusual-passphrase"
 
 
 def sign_up(email: str):
-    data = {"email": email, "password1": PASSPHRASE, "password2": PASSPHRASE}
+    data = {
+        "email": email,
+        "public_name": "Someone",
+        "password1": PASSPHRASE,
+        "password2": PASSPHRASE,
+    }
     return Client().post("/accounts/signup/", data, follow=True)
 
 

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import User
+from accounts.models import TeamMembership, TeamRole, User
+from accounts.services import team_create, trainer_role_grant
 
 DEMO_ACCOUNTS = [
     {
@@ -9,6 +10,13 @@ DEMO_ACCOUNTS = [
         "password": "dojo-demo-pass",
         "first_name": "Demo",
         "last_name": "Trainee",
+        "is_staff": False,
+    },
+    {
+        "email": "trainer@example.com",
+        "password": "dojo-trainer-pass",
+        "first_name": "Team",
+        "last_name": "Trainer",
         "is_staff": False,
     },
     {
@@ -41,3 +49,16 @@ class Command(BaseCommand):
                 user.is_superuser = spec["is_staff"]
                 user.save()
             self.stdout.write(f"{'created' if created else 'ready'}: {user.email}")
+        self._demo_team()
+
+    def _demo_team(self):
+        """The demo trainer trains a team the demo trainee belongs to."""
+        trainer = User.objects.get(email="trainer@example.com")
+        trainer_role_grant(user=trainer)
+        if TeamMembership.objects.filter(user=trainer, role=TeamRole.TRAINER).exists():
+            return
+        team = team_create(trainer=trainer, name="Demo team")
+        TeamMembership.objects.get_or_create(
+            team=team, user=User.objects.get(email="demo@example.com")
+        )
+        self.stdout.write(f"created: team “{team.name}”")
