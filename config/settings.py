@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sessions_app.tasks.expire_idle_sessions",
         "schedule": 300.0,
     },
+    "remind-due-assignments": {
+        "task": "sessions_app.tasks.remind_due_assignments",
+        "schedule": 900.0,
+    },
     "sweep-unscored-sessions": {
         "task": "performance.tasks.sweep_unscored_sessions",
         "schedule": 30.0,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from gamification.models import UserAchievement
 from gamification.selectors import Streak, achievements_for_user, streak_for_user
 from overview.progress import recommended_next_scenario
+from sessions_app.assignments import assignments_for_trainee
 
 # What a recent-session row shows: not the transcript's snapshot, engine state or report,
 # whose JSON was most of the dashboard's own CPU to decode (`make bench`, cProfile).
@@ -38,6 +39,7 @@ class Dashboard:
     recent_achievements: list
     achievements: list
     unlocked_count: int
+    assigned: list
 
 
 def dashboard_for_user(*, user, now: dt.datetime | None = None) -> Dashboard:
@@ -56,4 +58,5 @@ def dashboard_for_user(*, user, now: dt.datetime | None = None) -> Dashboard:
         ],
         achievements=gallery,
         unlocked_count=sum(1 for a in gallery if a.unlocked_at is not None),
+        assigned=assignments_for_trainee(user=user),
     )

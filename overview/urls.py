@@ -7,4 +7,5 @@ urlpatterns = [
     path("scenarios/", views.scenario_list, name="scenario-list"),
     path("scenarios/<slug:slug>/", views.scenario_detail, name="scenario-detail"),
     path("sessions/<uuid:session_id>/", views.session_page, name="session-detail"),
+    path("teams/<int:team_id>/training/", views.team_training, name="team-training"),
 ]

@@ -1,12 +1,17 @@
 """Pages that combine several apps: the trainee's home, the catalogue with their progress,
 and a session's page (the live chat, then the report)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from accounts.exceptions import TeamNotFound
+from accounts.selectors import team_get_for_trainer
+from core.errors import DomainError
 from overview.dashboard import dashboard_for_user
+from overview.forms import AssignmentForm
 from overview.progress import (
     recommended_next_scenario,
     scenario_get_with_progress,
@@ -16,6 +21,7 @@ from overview.report import report_context
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.forms import ScenarioFilterForm
 from scenarios.selectors import ticket_rows
+from sessions_app.assignments import assignment_create, assignments_of_team
 from sessions_app.exceptions import SessionNotFound
 from sessions_app.models import SessionStatus
 from sessions_app.selectors import session_get_for_user
@@ -105,4 +111,33 @@ def scenario_detail(request, slug):
                 for c in scenario.criteria
             ],
         },
+    )
+
+
+@login_required
+def team_training(request, team_id):
+    """A trainer's view of what their team is set to practise, and how far each person is."""
+    try:
+        team = team_get_for_trainer(user=request.user, team_id=team_id)
+    except TeamNotFound:
+        raise Http404("No such team.") from None
+    form = AssignmentForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment_create(
+                by=request.user,
+                scenarios=list(form.cleaned_data["scenarios"]),
+                due_at=form.cleaned_data["due_at"],
+                min_score=form.cleaned_data["min_score"],
+                **form.target(),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Assigned. Everyone it names sees it on their dashboard.")
+            return redirect("team-training", team_id=team.pk)
+    return render(
+        request,
+        "overview/team_training.html",
+        {"team": team, "form": form, "assignments": assignments_of_team(team=team)},
     )

@@ -127,3 +127,57 @@ class ChatMessage(models.Model):
 
     def __str__(self):
         return f"#{self.seq} {self.role}: {self.content[:40]}"
+
+
+class Assignment(models.Model):
+    """Scenarios a trainer sets for a team or for one person, to pass by a date: each counts as
+    done once the person has a scored attempt at or above `min_score` since it was set."""
+
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    scenarios = models.ManyToManyField("scenarios.Scenario", related_name="assignments")
+    due_at = models.DateTimeField()
+    min_score = models.PositiveSmallIntegerField(default=70)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(team__isnull=True, assignee__isnull=False)
+                | Q(team__isnull=False, assignee__isnull=True),
+                name="assignment_one_target",
+            ),
+            models.CheckConstraint(condition=Q(min_score__lte=100), name="assignment_score_0_100"),
+        ]
+        indexes = [models.Index(fields=["due_at"], name="assignment_due_idx")]
+
+    def __str__(self):
+        return f"Assignment due {self.due_at:%Y-%m-%d}"
+
+
+class AssignmentReminder(models.Model):
+    """The one reminder a person gets before an assignment is due."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "user"], name="assignment_reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"Reminder to {self.user_id} for {self.assignment_id}"

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from sessions_app.assignments import assignment_reminders_send
 from sessions_app.broadcast import broadcast, status_payload
 from sessions_app.models import UserSession
 from sessions_app.services import sessions_expire_idle
@@ -14,3 +15,9 @@ def expire_idle_sessions() -> int:
     for session in UserSession.objects.filter(pk__in=ended):
         broadcast(session.pk, status_payload(session))
     return len(ended)
+
+
+@shared_task
+def remind_due_assignments() -> int:
+    """E-mail people whose assignment is due within a day and not done; each once."""
+    return assignment_reminders_send()

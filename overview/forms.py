@@ -1,0 +1,37 @@
+from django import forms
+
+from accounts.models import TeamRole
+from scenarios.models import Scenario
+
+TEAM = "team"
+
+
+class AssignmentForm(forms.Form):
+    """A trainer's assignment for one of their teams: to the whole team or to one member."""
+
+    scenarios = forms.ModelMultipleChoiceField(
+        queryset=Scenario.objects.none(),
+        help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    assign_to = forms.ChoiceField(label="Assign to")
+    due_at = forms.DateTimeField(
+        label="Due", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    min_score = forms.IntegerField(label="Minimum score", min_value=0, max_value=100, initial=70)
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+        self.fields["scenarios"].queryset = Scenario.objects.active().order_by("title")
+        members = [m for m in team.memberships.all() if m.role == TeamRole.MEMBER]
+        self.members = {str(m.user_id): m.user for m in members}
+        self.fields["assign_to"].choices = [
+            (TEAM, f"Everyone in {team.name}"),
+            *((key, user.display_name) for key, user in self.members.items()),
+        ]
+
+    def target(self) -> dict:
+        """`team=` or `assignee=` for `assignment_create`."""
+        choice = self.cleaned_data["assign_to"]
+        return {"team": self.team} if choice == TEAM else {"assignee": self.members[choice]}
