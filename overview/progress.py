@@ -25,6 +25,7 @@ from scenarios.selectors import (
     scenario_catalogue,
     with_prerequisites,
 )
+from sessions_app.assignments import assigned_scenario_ids
 from sessions_app.models import SessionStatus, UserSession
 
 
@@ -103,6 +104,23 @@ def trainee_standing(*, user) -> tuple[dict, dict[str, float]]:
     )
 
 
+#: One number per trainee, moved on when an assignment names them or their teams change
+#: (`overview.signals`).
+ASSIGNED = Version("overview.assigned", timeout=24 * 3600)
+
+
+def assigned_to(*, user) -> frozenset[int]:
+    """The scenarios assignments set `user` (open to them whatever the prerequisites), kept in
+    the shared cache like the standing: one round trip instead of a query on every list."""
+    if not user.is_authenticated:
+        return frozenset()
+    return ASSIGNED.cached(
+        user.pk,
+        lambda: frozenset(assigned_scenario_ids(user=user)),
+        timeout=settings.STANDING_CACHE_SECONDS,
+    )
+
+
 def _completed_ids(progress: dict) -> set[int]:
     return {sid for sid, (_, _, done) in progress.items() if done}
 
@@ -122,8 +140,17 @@ class ScenarioProgressList(Sequence):
     """Catalogue scenarios as one trainee sees them. Progress is attached only to the rows
     actually read (a page of 24 out of 1,000), so listing costs little more than the page."""
 
-    def __init__(self, catalogue: Catalogue, progress: dict, averages=None, scenarios=None):
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        progress: dict,
+        averages=None,
+        scenarios=None,
+        unlocked: frozenset[int] = frozenset(),
+    ):
         self.catalogue = catalogue
+        # Scenarios an assignment sets this trainee: open whatever their prerequisites.
+        self.unlocked = unlocked
         # The scenarios themselves, without progress attached (to page through cheaply).
         self.scenarios = catalogue.scenarios if scenarios is None else scenarios
         self._progress = progress
@@ -144,6 +171,8 @@ class ScenarioProgressList(Sequence):
         return scenario.id in self._progress
 
     def missing_prerequisites(self, scenario: Scenario) -> list[Scenario]:
+        if scenario.id in self.unlocked:
+            return []
         locking = self.catalogue.locking_prerequisites.get(scenario.id, ())
         return _missing(locking, self.completed_ids)
 
@@ -174,7 +203,9 @@ class ScenarioProgressList(Sequence):
             scenarios = [s for s in scenarios if self.catalogue.matches(s, search)]
         if completed is not None:
             scenarios = [s for s in scenarios if (s.id in self.completed_ids) == completed]
-        return ScenarioProgressList(self.catalogue, self._progress, self.averages, scenarios)
+        return ScenarioProgressList(
+            self.catalogue, self._progress, self.averages, scenarios, self.unlocked
+        )
 
 
 def scenario_list_with_progress(*, user, **filters) -> ScenarioProgressList:
@@ -182,7 +213,8 @@ def scenario_list_with_progress(*, user, **filters) -> ScenarioProgressList:
     plus one query for the trainee's own sessions, whatever the size of the library. Filters
     as `ScenarioProgressList.filtered`."""
     progress, averages = trainee_standing(user=user)
-    everything = ScenarioProgressList(scenario_catalogue(), progress, averages)
+    unlocked = assigned_to(user=user)
+    everything = ScenarioProgressList(scenario_catalogue(), progress, averages, None, unlocked)
     return everything.filtered(**filters) if filters else everything
 
 
@@ -194,6 +226,8 @@ def scenario_get_with_progress(*, user, slug: str) -> Scenario:
         raise ScenarioNotFound() from None
     progress, _ = trainee_standing(user=user)
     missing = _missing(locking_prerequisites(scenario), _completed_ids(progress))
+    if scenario.pk in assigned_to(user=user):
+        missing = []
     scenario.progress = _progress_of(scenario, progress, missing)
     return scenario
 

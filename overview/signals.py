@@ -1,9 +1,14 @@
 """A session started, ended, scored or deleted changes its trainee's standing (progress and
-criterion averages, `overview.progress.trainee_standing`); a chat turn's save does not."""
+criterion averages, `overview.progress.trainee_standing`); a chat turn's save does not. A new
+assignment or a change of team changes what is unlocked for them (`assigned_to`)."""
 
+from django.dispatch import receiver
+
+from accounts.models import TeamMembership
 from core.cache import bump_on_save
-from overview.progress import STANDING
+from overview.progress import ASSIGNED, STANDING
 from sessions_app.models import UserSession
+from sessions_app.signals import assignment_created
 
 # The fields of a session that progress and averages are computed from.
 STANDING_FIELDS = frozenset({"user", "scenario", "status", "score", "passed", "is_preview"})
@@ -12,3 +17,12 @@ STANDING_FIELDS = frozenset({"user", "scenario", "status", "score", "passed", "i
 bump_on_save(
     STANDING, UserSession, fields=STANDING_FIELDS, part=lambda session: session.user_id, now=True
 )
+
+# What assignments unlock for a trainee changes with their teams and with new assignments.
+bump_on_save(ASSIGNED, TeamMembership, part=lambda membership: membership.user_id, now=True)
+
+
+@receiver(assignment_created, dispatch_uid="overview.assigned")
+def _assignment_created(sender, *, user_ids, **kwargs):
+    for user_id in user_ids:
+        ASSIGNED.bump(user_id, now=True)

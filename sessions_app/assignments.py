@@ -4,6 +4,7 @@ Writes (`assignment_create`, `assignment_reminders_send`) and the reads that go 
 (`assignments_for_trainee`, `assignment_progress`) live together here: an assignment's status
 is worked out from the trainee's own scored sessions, which this app owns.
 
+An assignment also unlocks its scenarios for the people it names, whatever the prerequisites.
 An assigned scenario counts as done for a person once they have a scored, non-preview attempt
 at or above the assignment's `min_score` that started after it was set.
 """
@@ -27,6 +28,7 @@ from core.errors import DomainError
 from core.live import notify_user
 from scenarios.models import Scenario
 from sessions_app.models import Assignment, AssignmentReminder, SessionStatus, UserSession
+from sessions_app.signals import assignment_created
 
 #: How long before the due date the reminder e-mail goes out.
 REMINDER_BEFORE = dt.timedelta(hours=24)
@@ -85,7 +87,9 @@ def assignment_create(
         "due_at": due_at.isoformat(),
         "min_score": int(min_score),
     }
-    for user_id in _people_of(assignment):
+    people = _people_of(assignment)
+    assignment_created.send(sender=Assignment, assignment=assignment, user_ids=people)
+    for user_id in people:
         transaction.on_commit(partial(notify_user, user_id, event), robust=True)
     return assignment
 
@@ -129,6 +133,18 @@ def _reminder_text(assignment: Assignment, person: User) -> str:
 # --- reads ---------------------------------------------------------------------------------------
 
 
+def _naming(user):
+    """Assignments that name `user`: to them, or to a team they are a member of."""
+    teams = TeamMembership.objects.filter(user=user, role=TeamRole.MEMBER).values("team_id")
+    return Assignment.objects.filter(Q(assignee=user) | Q(team_id__in=teams))
+
+
+def assigned_scenario_ids(*, user) -> set[int]:
+    """Scenarios some assignment sets `user`: they may start them whatever the prerequisites."""
+    through = Assignment.scenarios.through.objects.filter(assignment__in=_naming(user))
+    return set(through.values_list("scenario_id", flat=True))
+
+
 @dataclass(frozen=True)
 class AssignedScenario:
     assignment: Assignment
@@ -166,12 +182,7 @@ def _best_since(rows, since) -> dict[tuple[int, int], int]:
 def assignments_for_trainee(*, user) -> list[AssignedScenario]:
     """Every scenario assigned to `user` (directly or through a team they are a member of),
     not done first, soonest due first: three queries whatever the history."""
-    teams = TeamMembership.objects.filter(user=user, role=TeamRole.MEMBER).values("team_id")
-    assignments = list(
-        Assignment.objects.filter(Q(assignee=user) | Q(team_id__in=teams)).prefetch_related(
-            "scenarios"
-        )
-    )
+    assignments = list(_naming(user).prefetch_related("scenarios"))
     if not assignments:
         return []
     since = min(a.created_at for a in assignments)

@@ -30,6 +30,7 @@ from core.dbthreads import db_call
 from core.errors import ServiceUnavailable
 from scenarios.exceptions import ScenarioLocked
 from scenarios.models import Scenario
+from sessions_app.assignments import assigned_scenario_ids
 from sessions_app.engines import (
     OUTCOME_ESCALATED,
     OUTCOME_RESOLVED,
@@ -71,7 +72,7 @@ def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> User
     if not (is_preview and user.is_staff):
         is_preview = False
         missing = missing_prerequisites(user=user, scenario=scenario)
-        if missing:
+        if missing and scenario.pk not in assigned_scenario_ids(user=user):
             raise ScenarioLocked(
                 "Complete " + ", ".join(f"“{s.title}”" for s in missing) + " first.",
                 missing=[s.slug for s in missing],

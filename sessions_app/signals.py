@@ -4,6 +4,7 @@ from a signal they connect to.
 
     session_ended   sessions_app, after commit  ->  performance enqueues the scoring
     session_scored  performance, in its scoring transaction  ->  gamification awards XP
+    assignment_created  sessions_app, in its transaction  ->  overview refreshes what is unlocked
 """
 
 from django.dispatch import Signal
@@ -14,3 +15,7 @@ session_ended = Signal()
 #: A session was scored. Sent with `session` inside the scoring transaction, so what receivers
 #: write (the XP award) commits or rolls back with the score.
 session_scored = Signal()
+
+#: An assignment was set. Sent with `assignment` and `user_ids` (the people it names) inside
+#: the transaction that saves it.
+assignment_created = Signal()

@@ -28,6 +28,11 @@
         return [(event.icon || "🏅") + " " + event.name, " " + (event.description || "")];
       case "session.scored":
         return ["Session scored: " + event.score, event.passed ? " Passed." : " Not passed yet."];
+      case "assignment.new":
+        return [
+          "New assignment",
+          " " + (event.titles || []).join(", ") + ", due " + new Date(event.due_at).toLocaleString() + ".",
+        ];
       default: return null;
     }
   }

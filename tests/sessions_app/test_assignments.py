@@ -213,3 +213,32 @@ def test_the_real_worker_sends_the_reminder(trainer, team, user):
         database["CONN_MAX_AGE"] = previous_max_age
     assert [m.to for m in mail.outbox] == [[user.email]]
     assert AssignmentReminder.objects.filter(user=user).count() == 1
+
+
+def test_an_assignment_unlocks_its_scenarios_for_the_people_it_names(trainer, team, user):
+    from rest_framework.test import APIClient
+
+    from scenarios.exceptions import ScenarioLocked
+    from sessions_app.services import session_start
+
+    basics = ScenarioFactory(slug="basics")
+    advanced = ScenarioFactory(slug="advanced")
+    advanced.prerequisites.add(basics)
+    outsider = UserFactory()
+
+    def locked_for(person):
+        api = APIClient()
+        api.force_authenticate(person)
+        return api.get("/api/v1/scenarios/advanced/").json()["data"]["progress"]["locked"]
+
+    assert locked_for(user) is True
+    with pytest.raises(ScenarioLocked):
+        session_start(user=user, scenario=advanced)
+
+    assignment_create(by=trainer, team=team, scenarios=[advanced], due_at=in_days(2))
+    assert locked_for(user) is False
+    assert session_start(user=user, scenario=advanced).scenario == advanced
+    # Prerequisites still hold for everyone it does not name.
+    assert locked_for(outsider) is True
+    with pytest.raises(ScenarioLocked):
+        session_start(user=outsider, scenario=advanced)
