@@ -18,4 +18,10 @@ urlpatterns = [
         views.SessionCompleteView.as_view(),
         name="api-session-complete",
     ),
+    path("assignments/", views.AssignmentListView.as_view(), name="api-assignment-list"),
+    path(
+        "teams/<int:team_id>/assignments/",
+        views.TeamAssignmentListView.as_view(),
+        name="api-team-assignments",
+    ),
 ]

@@ -2,20 +2,38 @@
 
 Posting a message returns the customer's whole reply in the response; open chat tabs of the
 same session see both messages through the channel layer as they are stored.
+
+Assignments (`sessions_app/assignments.py`): a trainee's own under /assignments/, and a team's
+under /teams/<id>/assignments/ for that team's trainers only.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.views import APIView
 
+from accounts.exceptions import TeamNotFound
+from accounts.selectors import team_get_for_trainer
 from core.errors import DomainError
 from core.renderers import EnvelopeResponse
 from core.throttling import ScopedRateThrottle, UserRateThrottle
 from scenarios.selectors import scenario_get_active
 from sessions_app.api.serializers import (
     AgentMessageRequestSerializer,
+    AssignedScenarioSerializer,
+    AssignmentCreateSerializer,
     MessagePairSerializer,
     SessionListSerializer,
     SessionSerializer,
+    TeamAssignmentSerializer,
+    team_assignments_data,
+)
+from sessions_app.assignments import (
+    AssignmentInvalid,
+    assignment_create,
+    assignment_progress,
+    assignments_for_trainee,
+    assignments_of_team,
 )
 from sessions_app.broadcast import broadcast, message_data, status_payload
 from sessions_app.selectors import (
@@ -156,3 +174,118 @@ class ScenarioStartView(generics.GenericAPIView):
         scenario = scenario_get_active(slug=slug)
         session = session_start(user=request.user, scenario=scenario)
         return EnvelopeResponse(self.get_serializer(session).data, status=status.HTTP_201_CREATED)
+
+
+# --- Assignments ---------------------------------------------------------------------------------
+#
+# A team's assignments are its trainers' business: anyone else (a member, another trainer, a
+# stranger) gets the same 404 `team_not_found` as for a team that does not exist, before the
+# body is even read. What a trainee is set to practise is theirs, under /assignments/.
+
+
+def _error(error_class, description: str, message: str | None = None) -> OpenApiResponse:
+    """A documented error with the sentence and code the API really answers with."""
+    sentence = message or error_class.default_message
+    example = {"error": sentence, "details": {"code": error_class.code}}
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description=description,
+        examples=[OpenApiExample(error_class.code, value=example, response_only=True)],
+    )
+
+
+_NOT_YOUR_TEAM = _error(TeamNotFound, "No team of that id that you train.")
+
+_INVALID_ASSIGNMENT = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description=(
+        "The body did not validate (`details` maps each field to its errors: an unknown or "
+        "inactive scenario slug, a `min_score` outside 0–100, an `assignee_id` that is no member "
+        "of the team), or the service refused it: `invalid_assignment` for a due date that is "
+        "not in the future."
+    ),
+    examples=[
+        OpenApiExample(
+            AssignmentInvalid.code,
+            value={
+                "error": "The due date must be in the future.",
+                "details": {"code": AssignmentInvalid.code},
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "validation",
+            value={
+                "error": "Validation failed. scenarios: No active scenario with the slug nope.",
+                "details": {"scenarios": ["No active scenario with the slug nope."]},
+            },
+            response_only=True,
+        ),
+    ],
+)
+
+
+class AssignmentListView(APIView):
+    @extend_schema(
+        tags=["sessions"],
+        summary="What you are assigned to practise: not done first, soonest due first",
+        description=(
+            "One row per scenario of each assignment that names you, directly or through a team "
+            "you are a member of. A scenario is `done` once you have a scored attempt at "
+            "`min_score` or better that started after it was set; `overdue` when its date has "
+            "passed first."
+        ),
+        responses={200: AssignedScenarioSerializer(many=True)},
+    )
+    def get(self, request):
+        rows = assignments_for_trainee(user=request.user)
+        return EnvelopeResponse(
+            AssignedScenarioSerializer(rows, many=True).data, meta={"total": len(rows)}
+        )
+
+
+class TeamAssignmentListView(APIView):
+    @extend_schema(
+        tags=["sessions"],
+        summary="A team's assignments with each person's progress (its trainers only)",
+        description=(
+            "Assignments to the whole team and to any one of its members, soonest due first. "
+            "`people` are the members it names (everyone for a team assignment), each `done` "
+            "once every scenario has a scored attempt at `min_score` or better since it was set."
+        ),
+        responses={200: TeamAssignmentSerializer(many=True), 404: _NOT_YOUR_TEAM},
+    )
+    def get(self, request, team_id):
+        team = team_get_for_trainer(user=request.user, team_id=team_id)
+        progress = assignments_of_team(team=team)
+        return EnvelopeResponse(team_assignments_data(progress), meta={"total": len(progress)})
+
+    @extend_schema(
+        tags=["sessions"],
+        summary="Set the team, or one of its members, scenarios to pass by a date",
+        description=(
+            "Its trainers only: anyone else gets 404 whatever the body. Omit `assignee_id` to "
+            "assign to the whole team (members who join later are included). Everyone it names "
+            "is told on their open pages, sees it on their dashboard and under "
+            "`GET /api/v1/assignments/`, and gets an e-mail reminder a day before it is due "
+            "unless done by then."
+        ),
+        request=AssignmentCreateSerializer,
+        responses={201: TeamAssignmentSerializer, 400: _INVALID_ASSIGNMENT, 404: _NOT_YOUR_TEAM},
+    )
+    def post(self, request, team_id):
+        # Who asks is settled before what they sent: a stranger's answer is 404 whatever the body.
+        team = team_get_for_trainer(user=request.user, team_id=team_id)
+        body = AssignmentCreateSerializer(data=request.data, context={"team": team})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        target = {"assignee": data["assignee"]} if data["assignee"] else {"team": team}
+        assignment = assignment_create(
+            by=request.user,
+            scenarios=data["scenarios"],
+            due_at=data["due_at"],
+            min_score=data["min_score"],
+            **target,
+        )
+        [created] = team_assignments_data([assignment_progress(assignment=assignment)])
+        return EnvelopeResponse(created, status=status.HTTP_201_CREATED)
