@@ -49,6 +49,7 @@ class XPReason(models.TextChoices):
     SESSION = "session", "Scored session"
     ACHIEVEMENT = "achievement", "Achievement bonus"
     ADJUSTMENT = "adjustment", "Manual adjustment"
+    REVIEW = "review", "Score corrected by a reviewer"
 
 
 class XPTransaction(models.Model):
@@ -73,6 +74,8 @@ class XPTransaction(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # One entry per session and reason: its award, and (reason "review") the net
+            # correction its reviews made, kept up to date as the review changes.
             models.UniqueConstraint(
                 fields=["session", "reason"],
                 condition=Q(session__isnull=False),

@@ -10,6 +10,7 @@ Amounts are rounded half up. Achievement bonuses are added on top through the sa
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -259,3 +260,47 @@ def _award_scored_session(session) -> dict:
 def _send_all(user_id: int, events: list[dict]) -> None:
     for event in events:
         notify_user(user_id, event)
+
+
+def xp_correct_after_review(*, session) -> int:
+    """Bring the trainee's XP to what the session earns at its reviewed score. The session's
+    award stays as it was; one ledger entry per session (reason "review") holds the net
+    correction, up or down, and changes by the difference (never below zero XP in all).
+    Nothing moves when nothing changed, so saving the same review twice moves XP once.
+    Returns the amount moved; who changed which score is in `performance.ScoreOverride`."""
+    if session.is_preview:
+        return 0
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=session.user_id)
+        entries = XPTransaction.objects.select_for_update().filter(session=session)
+        award = sum(e.amount for e in entries if e.reason == XPReason.SESSION)
+        correction = next((e for e in entries if e.reason == XPReason.REVIEW), None)
+        before = correction.amount if correction else 0
+        target = xp_for_session(session=session, repeat=scenario_already_passed(session=session))
+        after = max(target - award, before - user.xp)
+        delta = after - before
+        if delta == 0:
+            return 0
+        if correction is None:
+            XPTransaction.objects.create(
+                user=user, session=session, reason=XPReason.REVIEW, amount=after
+            )
+        else:
+            correction.amount = after
+            correction.save(update_fields=["amount"])
+        User.objects.filter(pk=user.pk).update(
+            xp=F("xp") + delta, level=Floor((F("xp") + delta) / XP_PER_LEVEL) + 1
+        )
+        session.xp_awarded = max(0, award + after)
+        type(session).objects.filter(pk=session.pk).update(xp_awarded=session.xp_awarded)
+        LEADERBOARD.bump()
+        event = {
+            "type": "xp.awarded",
+            "amount": delta,
+            "total_xp": user.xp + delta,
+            "reason": "Score corrected by your trainer",
+            "source": "review",
+            "session_id": str(session.pk),
+        }
+        transaction.on_commit(partial(notify_user, user.pk, event))
+    return delta

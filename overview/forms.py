@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.models import TeamRole
+from performance.review import Correction
 from scenarios.models import Scenario
 
 TEAM = "team"
@@ -35,3 +36,41 @@ class AssignmentForm(forms.Form):
         """`team=` or `assignee=` for `assignment_create`."""
         choice = self.cleaned_data["assign_to"]
         return {"team": self.team} if choice == TEAM else {"assignee": self.members[choice]}
+
+
+class ReviewForm(forms.Form):
+    """One score and comment per criterion of the session, and an overall comment."""
+
+    comment = forms.CharField(
+        label="Overall comment", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, metrics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys = [metric.criterion for metric in metrics]
+        for metric in metrics:
+            self.fields[f"score_{metric.criterion}"] = forms.IntegerField(
+                label=f"{metric.label} score",
+                min_value=0,
+                max_value=100,
+                initial=metric.score,
+                help_text=f"The machine gave {metric.machine_score}."
+                if metric.machine_score is not None
+                else "",
+            )
+            self.fields[f"comment_{metric.criterion}"] = forms.CharField(
+                label=f"{metric.label}: why",
+                required=False,
+                initial=metric.review_comment,
+            )
+        self.order_fields(
+            [*(f for k in self.keys for f in (f"score_{k}", f"comment_{k}")), "comment"]
+        )
+
+    def corrections(self) -> dict:
+        return {
+            key: Correction(
+                self.cleaned_data[f"score_{key}"], self.cleaned_data[f"comment_{key}"].strip()
+            )
+            for key in self.keys
+        }

@@ -9,6 +9,7 @@ recommendation are worked out in Python, whatever the size of the library.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -83,7 +84,7 @@ def progress_by_scenario(*, user) -> dict[int, tuple[int, int | None, bool]]:
 # --- A trainee's standing, in the shared cache -------------------------------------------------
 
 #: One number per trainee, moved on when one of their sessions starts, ends, is scored or is
-#: deleted (`overview.signals`).
+#: deleted, when an assignment names them and when their teams change (`overview.signals`).
 STANDING = Version("overview.standing", timeout=24 * 3600)
 
 
@@ -104,21 +105,30 @@ def trainee_standing(*, user) -> tuple[dict, dict[str, float]]:
     )
 
 
-#: One number per trainee, moved on when an assignment names them or their teams change
-#: (`overview.signals`).
+#: One number per trainee, moved on with their standing, when an assignment names them and
+#: when their teams change (`overview.signals`).
 ASSIGNED = Version("overview.assigned", timeout=24 * 3600)
 
 
-def assigned_to(*, user) -> frozenset[int]:
-    """The scenarios assignments set `user` (open to them whatever the prerequisites), kept in
-    the shared cache like the standing: one round trip instead of a query on every list."""
-    if not user.is_authenticated:
-        return frozenset()
-    return ASSIGNED.cached(
-        user.pk,
-        lambda: frozenset(assigned_scenario_ids(user=user)),
-        timeout=settings.STANDING_CACHE_SECONDS,
-    )
+class Unlocked:
+    """The scenarios assignments set a trainee, open to them whatever the prerequisites. Read
+    (from the shared cache, else one query) only when some scenario is locked for them."""
+
+    def __init__(self, user):
+        self.user = user
+
+    def __contains__(self, scenario_id) -> bool:
+        return scenario_id in self._ids
+
+    @functools.cached_property
+    def _ids(self) -> frozenset[int]:
+        if not self.user.is_authenticated:
+            return frozenset()
+        return ASSIGNED.cached(
+            self.user.pk,
+            lambda: frozenset(assigned_scenario_ids(user=self.user)),
+            timeout=settings.STANDING_CACHE_SECONDS,
+        )
 
 
 def _completed_ids(progress: dict) -> set[int]:
@@ -146,7 +156,7 @@ class ScenarioProgressList(Sequence):
         progress: dict,
         averages=None,
         scenarios=None,
-        unlocked: frozenset[int] = frozenset(),
+        unlocked: Unlocked | frozenset = frozenset(),
     ):
         self.catalogue = catalogue
         # Scenarios an assignment sets this trainee: open whatever their prerequisites.
@@ -171,10 +181,9 @@ class ScenarioProgressList(Sequence):
         return scenario.id in self._progress
 
     def missing_prerequisites(self, scenario: Scenario) -> list[Scenario]:
-        if scenario.id in self.unlocked:
-            return []
         locking = self.catalogue.locking_prerequisites.get(scenario.id, ())
-        return _missing(locking, self.completed_ids)
+        missing = _missing(locking, self.completed_ids)
+        return [] if missing and scenario.id in self.unlocked else missing
 
     def is_open(self, scenario: Scenario) -> bool:
         """Neither completed nor locked: something the trainee can do next."""
@@ -213,7 +222,7 @@ def scenario_list_with_progress(*, user, **filters) -> ScenarioProgressList:
     plus one query for the trainee's own sessions, whatever the size of the library. Filters
     as `ScenarioProgressList.filtered`."""
     progress, averages = trainee_standing(user=user)
-    unlocked = assigned_to(user=user)
+    unlocked = Unlocked(user)
     everything = ScenarioProgressList(scenario_catalogue(), progress, averages, None, unlocked)
     return everything.filtered(**filters) if filters else everything
 
@@ -226,7 +235,7 @@ def scenario_get_with_progress(*, user, slug: str) -> Scenario:
         raise ScenarioNotFound() from None
     progress, _ = trainee_standing(user=user)
     missing = _missing(locking_prerequisites(scenario), _completed_ids(progress))
-    if scenario.pk in assigned_to(user=user):
+    if missing and scenario.pk in Unlocked(user):
         missing = []
     scenario.progress = _progress_of(scenario, progress, missing)
     return scenario

@@ -11,7 +11,7 @@ from accounts.models import XP_PER_LEVEL
 from gamification.models import UserAchievement
 from overview.progress import recommended_next_scenario
 from performance.evaluators.base import snippet
-from performance.models import PerformanceMetric
+from performance.models import PerformanceMetric, SessionReview
 from performance.selectors import bar_class, criterion_label
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
 
@@ -168,6 +168,9 @@ def report_context(*, session: UserSession, user) -> dict:
     feedback = session.feedback or {}
     context.update(
         {
+            "review": SessionReview.objects.filter(session=session)
+            .select_related("reviewer")
+            .first(),
             "metrics": metrics,
             "transcript": transcript,
             "feedback": feedback,

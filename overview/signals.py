@@ -1,6 +1,7 @@
 """A session started, ended, scored or deleted changes its trainee's standing (progress and
 criterion averages, `overview.progress.trainee_standing`); a chat turn's save does not. A new
-assignment or a change of team changes what is unlocked for them (`assigned_to`)."""
+assignment or a change of team changes what is unlocked for them (`Unlocked`), which moves
+on with the standing too, so that both are read afresh together."""
 
 from django.dispatch import receiver
 
@@ -18,8 +19,13 @@ bump_on_save(
     STANDING, UserSession, fields=STANDING_FIELDS, part=lambda session: session.user_id, now=True
 )
 
-# What assignments unlock for a trainee changes with their teams and with new assignments.
+# What assignments unlock for a trainee changes with their teams and with new assignments; it
+# also moves on with their sessions, so that a page reads both afresh or neither (the same
+# number of queries after any change).
 bump_on_save(ASSIGNED, TeamMembership, part=lambda membership: membership.user_id, now=True)
+bump_on_save(
+    ASSIGNED, UserSession, fields=STANDING_FIELDS, part=lambda session: session.user_id, now=True
+)
 
 
 @receiver(assignment_created, dispatch_uid="overview.assigned")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("scenarios/<slug:slug>/", views.scenario_detail, name="scenario-detail"),
     path("sessions/<uuid:session_id>/", views.session_page, name="session-detail"),
     path("teams/<int:team_id>/training/", views.team_training, name="team-training"),
+    path("review/<uuid:session_id>/", views.session_review, name="session-review"),
 ]

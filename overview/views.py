@@ -11,13 +11,14 @@ from accounts.exceptions import TeamNotFound
 from accounts.selectors import team_get_for_trainer
 from core.errors import DomainError
 from overview.dashboard import dashboard_for_user
-from overview.forms import AssignmentForm
+from overview.forms import AssignmentForm, ReviewForm
 from overview.progress import (
     recommended_next_scenario,
     scenario_get_with_progress,
     scenario_list_with_progress,
 )
 from overview.report import report_context
+from performance.review import review_save, session_get_for_reviewer, sessions_to_review
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.forms import ScenarioFilterForm
 from scenarios.selectors import ticket_rows
@@ -139,5 +140,36 @@ def team_training(request, team_id):
     return render(
         request,
         "overview/team_training.html",
-        {"team": team, "form": form, "assignments": assignments_of_team(team=team)},
+        {
+            "team": team,
+            "form": form,
+            "assignments": assignments_of_team(team=team),
+            "sessions": sessions_to_review(team=team),
+        },
     )
+
+
+@login_required
+def session_review(request, session_id):
+    """A trainer reviews a team member's scored session: the report's evidence and transcript,
+    with each criterion's score to correct and a comment to leave."""
+    try:
+        session = session_get_for_reviewer(reviewer=request.user, session_id=session_id)
+    except SessionNotFound:
+        raise Http404("No such session.") from None
+    context = report_context(session=session, user=request.user)
+    form = ReviewForm(request.POST or None, metrics=context["metrics"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_save(
+                reviewer=request.user,
+                session_id=session.pk,
+                corrections=form.corrections(),
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Review saved. The trainee sees it on their report.")
+            return redirect("session-review", session_id=session.pk)
+    return render(request, "overview/review.html", {**context, "form": form})

@@ -28,6 +28,8 @@
         return [(event.icon || "🏅") + " " + event.name, " " + (event.description || "")];
       case "session.scored":
         return ["Session scored: " + event.score, event.passed ? " Passed." : " Not passed yet."];
+      case "session.reviewed":
+        return ["Your trainer reviewed a session", " Score: " + event.score + (event.passed ? ", passed." : ".")];
       case "assignment.new":
         return [
           "New assignment",

@@ -28,7 +28,7 @@ from accounts.services import team_create, trainer_role_grant
 from config.asgi import application
 from config.routing import websocket_urlpatterns
 from performance.models import PerformanceMetric
-from sessions_app.models import ChatMessage, SessionStatus, UserSession
+from sessions_app.models import Assignment, ChatMessage, SessionStatus, UserSession
 from sessions_app.services import message_post_agent, session_start
 from tests.factories import ScenarioFactory, UserFactory
 from tests.security.inventory import Route, UnfillableRoute, all_routes, concrete_url
@@ -116,6 +116,7 @@ TRAINEE = {
     "api/v1/achievements/": ({"get"}, "the catalogue with OWN unlock dates"),
     "api/v1/teams/": ({"get", "post"}, "OWN teams; POST creates a team only for trainers (403)"),
     "api/v1/teams/join/": ({"post"}, "joins a team only with a valid invitation secret"),
+    "api/v1/assignments/": ({"get"}, "OWN assigned scenarios (to them or their teams) only"),
 }
 
 # Routes that show or change one trainee's session, or one trainer's team: anyone else gets
@@ -123,12 +124,14 @@ TRAINEE = {
 # team that does not exist.
 OWNED = {
     "sessions/<uuid:session_id>/": "the live chat, or the report once scored",
+    "review/<uuid:session_id>/": "a trainer's review of a team member's scored session",
     "teams/<int:team_id>/": "a team's people, for its trainers (members see its trainers)",
     "teams/<int:team_id>/invite/": "making an invitation link to the team",
     "teams/<int:team_id>/members/<int:user_id>/remove/": "taking someone off the team",
     "api/v1/teams/<int:team_id>/": "a team's people, for its trainers (members see its trainers)",
     "api/v1/teams/<int:team_id>/members/<int:user_id>/": "taking someone off the team",
     "api/v1/teams/<int:team_id>/invitations/": "making an invitation link to the team",
+    "api/v1/teams/<int:team_id>/assignments/": "a team's assignments and progress; setting one",
     "api/v1/sessions/<uuid:pk>/": "session detail with transcript and metrics",
     "api/v1/sessions/<uuid:pk>/messages/": "posting into the conversation",
     "api/v1/sessions/<uuid:pk>/complete/": "ending (and scoring) the session",
@@ -233,6 +236,7 @@ def victims_data(world: World) -> dict:
             TeamMembership.objects.order_by("pk").values_list("team_id", "user_id", "role")
         ),
         "invitations": TeamInvitation.objects.count(),
+        "assignments": Assignment.objects.count(),
     }
 
 
@@ -344,7 +348,9 @@ def test_a_second_trainee_reaches_only_their_own_data_and_changes_nothing(world)
         f"/api/v1/teams/{team}/",
         f"/api/v1/teams/{team}/members/{world.victim.pk}/",
         f"/api/v1/teams/{team}/invitations/",
+        f"/api/v1/teams/{team}/assignments/",
         f"/sessions/{world.active.pk}/",
+        f"/review/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/messages/",
         f"/api/v1/sessions/{world.active.pk}/complete/",
