@@ -99,6 +99,14 @@ def teams(request):
     )
 
 
+def trained_team_or_404(request, team_id):
+    """The team if the requester trains it; a 404 otherwise, exactly as for no team at all."""
+    try:
+        return team_get_for_trainer(user=request.user, team_id=team_id)
+    except TeamNotFound:
+        raise Http404("No such team.") from None
+
+
 @login_required
 def team_detail(request, team_id):
     """A trainer sees the members, invites and removes; a member sees who trains the team."""
@@ -123,10 +131,7 @@ def team_detail(request, team_id):
 @login_required
 @require_POST
 def team_invite(request, team_id):
-    try:
-        team = team_get_for_trainer(user=request.user, team_id=team_id)
-    except TeamNotFound:
-        raise Http404("No such team.") from None
+    team = trained_team_or_404(request, team_id)
     invitation, token = team_invitation_create(team=team, by=request.user)
     url = request.build_absolute_uri(reverse("team-join", args=[token]))
     request.session[f"team-invitation-{team.pk}"] = url
@@ -141,10 +146,7 @@ def team_invite(request, team_id):
 @login_required
 @require_POST
 def team_member_remove_view(request, team_id, user_id):
-    try:
-        team = team_get_for_trainer(user=request.user, team_id=team_id)
-    except TeamNotFound:
-        raise Http404("No such team.") from None
+    team = trained_team_or_404(request, team_id)
     try:
         team_member_remove(team=team, by=request.user, user_id=user_id)
     except DomainError as error:
