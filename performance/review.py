@@ -128,3 +128,21 @@ def sessions_to_review(*, team, limit: int = 30) -> list[UserSession]:
         .select_related("scenario", "user")
         .order_by("-scored_at", "-started_at")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class ReviewedSession:
+    session: UserSession
+    metrics: list[PerformanceMetric]  # in the scenario author's order
+    review: SessionReview | None
+
+
+def session_review_detail(*, session: UserSession) -> ReviewedSession:
+    """A reviewable session's criteria and review, as a reviewer reads them: two queries."""
+    order = session.snapshot.criterion_order
+    metrics = sorted(
+        PerformanceMetric.objects.filter(session=session),
+        key=lambda m: (order.get(m.criterion, len(order)), m.criterion),
+    )
+    review = SessionReview.objects.filter(session=session).select_related("reviewer").first()
+    return ReviewedSession(session=session, metrics=metrics, review=review)

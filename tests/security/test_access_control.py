@@ -132,9 +132,11 @@ OWNED = {
     "api/v1/teams/<int:team_id>/members/<int:user_id>/": "taking someone off the team",
     "api/v1/teams/<int:team_id>/invitations/": "making an invitation link to the team",
     "api/v1/teams/<int:team_id>/assignments/": "a team's assignments and progress; setting one",
+    "api/v1/teams/<int:team_id>/sessions/": "a team's latest scored sessions, for its trainers",
     "api/v1/sessions/<uuid:pk>/": "session detail with transcript and metrics",
     "api/v1/sessions/<uuid:pk>/messages/": "posting into the conversation",
     "api/v1/sessions/<uuid:pk>/complete/": "ending (and scoring) the session",
+    "api/v1/sessions/<uuid:pk>/review/": "a trainer's review of a team member's scored session",
 }
 
 # Content authors' pages: staff only, everything under admin/ except these.
@@ -349,11 +351,13 @@ def test_a_second_trainee_reaches_only_their_own_data_and_changes_nothing(world)
         f"/api/v1/teams/{team}/members/{world.victim.pk}/",
         f"/api/v1/teams/{team}/invitations/",
         f"/api/v1/teams/{team}/assignments/",
+        f"/api/v1/teams/{team}/sessions/",
         f"/sessions/{world.active.pk}/",
         f"/review/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/messages/",
         f"/api/v1/sessions/{world.active.pk}/complete/",
+        f"/api/v1/sessions/{world.active.pk}/review/",
     }
     assert victims_data(world) == before
 
@@ -378,6 +382,12 @@ def test_another_trainees_session_transcript_and_report_are_404_and_untouched(wo
             content_type="application/json",
         ),
         api.post(base + "complete/", content_type="application/json"),
+        api.get(base + "review/"),
+        api.put(
+            base + "review/",
+            data=json.dumps({"corrections": {"empathy": {"score": 0}}}),
+            content_type="application/json",
+        ),
     ]
     for response in answers:
         assert response.status_code == 404
