@@ -15,6 +15,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 ERROR_COMPONENT = "Error"
@@ -251,3 +253,17 @@ class DojoAutoSchema(AutoSchema):
             field = copy.copy(field)
             field.allow_blank = True
         return super()._map_serializer_field(field, direction, bypass_extensions)
+
+
+def documented_error(error_class, description: str, message: str | None = None):
+    """An error response for `extend_schema`, with the sentence and code the API really
+    answers with for `error_class` (a `core.errors.DomainError`)."""
+    example = {
+        "error": message or error_class.default_message,
+        "details": {"code": error_class.code},
+    }
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description=description,
+        examples=[OpenApiExample(error_class.code, value=example, response_only=True)],
+    )

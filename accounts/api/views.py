@@ -1,7 +1,6 @@
 from django.contrib.auth import authenticate
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
@@ -46,6 +45,7 @@ from accounts.services import (
     team_member_remove,
 )
 from core.renderers import EnvelopeResponse
+from core.schema import documented_error
 from core.throttling import ScopedRateThrottle
 
 
@@ -93,17 +93,7 @@ class TokenRevokeView(APIView):
 # id exists. Only creating a team is a 403, since it names no team.
 
 
-def _error(error_class, description: str) -> OpenApiResponse:
-    """A documented error with the sentence and code the API really answers with."""
-    example = {"error": error_class.default_message, "details": {"code": error_class.code}}
-    return OpenApiResponse(
-        response=OpenApiTypes.OBJECT,
-        description=description,
-        examples=[OpenApiExample(error_class.code, value=example, response_only=True)],
-    )
-
-
-_NO_TEAM = _error(TeamNotFound, "No team of that id that you train or belong to.")
+_NO_TEAM = documented_error(TeamNotFound, "No team of that id that you train or belong to.")
 
 
 class TeamListView(APIView):
@@ -122,7 +112,7 @@ class TeamListView(APIView):
         request=TeamCreateSerializer,
         responses={
             201: TeamDetailSerializer,
-            403: _error(
+            403: documented_error(
                 NotATrainer, "Only trainers create teams (and cookies need their CSRF token)."
             ),
         },
@@ -163,8 +153,10 @@ class TeamMemberView(APIView):
         summary="Take someone off the team (its trainers only)",
         responses={
             204: None,
-            404: _error(TeamNotFound, "No team of that id that you train, or no such member."),
-            409: _error(LastTrainer, "They are the team's last trainer."),
+            404: documented_error(
+                TeamNotFound, "No team of that id that you train, or no such member."
+            ),
+            409: documented_error(LastTrainer, "They are the team's last trainer."),
         },
     )
     def delete(self, request, team_id, user_id):
@@ -181,7 +173,7 @@ class TeamInvitationView(APIView):
         request=TeamInvitationCreateSerializer,
         responses={
             201: TeamInvitationSerializer,
-            404: _error(TeamNotFound, "No team of that id that you train."),
+            404: documented_error(TeamNotFound, "No team of that id that you train."),
         },
     )
     def post(self, request, team_id):
@@ -207,8 +199,10 @@ class TeamJoinView(APIView):
         request=TeamJoinSerializer,
         responses={
             200: TeamForMemberSerializer,
-            404: _error(InvitationNotFound, "No invitation with that token."),
-            409: _error(InvitationExpired, "The invitation has expired or was withdrawn."),
+            404: documented_error(InvitationNotFound, "No invitation with that token."),
+            409: documented_error(
+                InvitationExpired, "The invitation has expired or was withdrawn."
+            ),
         },
     )
     def post(self, request):

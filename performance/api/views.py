@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.exceptions import TeamNotFound
 from accounts.selectors import team_get_for_trainer
 from core.renderers import EnvelopeResponse
+from core.schema import documented_error
 from performance.api.serializers import (
     PerformanceSummarySerializer,
     ReviewedSessionSerializer,
@@ -49,22 +50,11 @@ class PerformanceSummaryView(APIView):
 # --- Reviews -------------------------------------------------------------------------------------
 
 
-def _error(error_class, description: str, message: str | None = None) -> OpenApiResponse:
-    """A documented error with the sentence and code the API really answers with."""
-    sentence = message or error_class.default_message
-    example = {"error": sentence, "details": {"code": error_class.code}}
-    return OpenApiResponse(
-        response=OpenApiTypes.OBJECT,
-        description=description,
-        examples=[OpenApiExample(error_class.code, value=example, response_only=True)],
-    )
-
-
-_NOT_YOURS_TO_REVIEW = _error(
+_NOT_YOURS_TO_REVIEW = documented_error(
     SessionNotFound,
     "No scored session of that id of a member of a team you train (the trainee included).",
 )
-_NOT_YOUR_TEAM = _error(TeamNotFound, "No team of that id that you train.")
+_NOT_YOUR_TEAM = documented_error(TeamNotFound, "No team of that id that you train.")
 _INVALID_REVIEW = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
     description=(

@@ -16,6 +16,7 @@ from accounts.exceptions import TeamNotFound
 from accounts.selectors import team_get_for_trainer
 from core.errors import DomainError
 from core.renderers import EnvelopeResponse
+from core.schema import documented_error
 from core.throttling import ScopedRateThrottle, UserRateThrottle
 from scenarios.selectors import scenario_get_active
 from sessions_app.api.serializers import (
@@ -183,18 +184,7 @@ class ScenarioStartView(generics.GenericAPIView):
 # body is even read. What a trainee is set to practise is theirs, under /assignments/.
 
 
-def _error(error_class, description: str, message: str | None = None) -> OpenApiResponse:
-    """A documented error with the sentence and code the API really answers with."""
-    sentence = message or error_class.default_message
-    example = {"error": sentence, "details": {"code": error_class.code}}
-    return OpenApiResponse(
-        response=OpenApiTypes.OBJECT,
-        description=description,
-        examples=[OpenApiExample(error_class.code, value=example, response_only=True)],
-    )
-
-
-_NOT_YOUR_TEAM = _error(TeamNotFound, "No team of that id that you train.")
+_NOT_YOUR_TEAM = documented_error(TeamNotFound, "No team of that id that you train.")
 
 _INVALID_ASSIGNMENT = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
