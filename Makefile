@@ -31,6 +31,8 @@ seed: migrate
 	@if $(BIN)/python manage.py help load_achievements >/dev/null 2>&1; then \
 		$(BIN)/python manage.py load_achievements; fi
 	@$(BIN)/python manage.py create_demo_accounts || true
+	@# The demo team's trainees and their scored history (a few seconds, first run only).
+	@OFFLINE_ENGINE_PACE=0 $(BIN)/python manage.py create_demo_history || true
 
 ## make run: install, migrate, load the library and demo accounts, serve HTTP + WebSocket.
 ## Under the ASGI server every HTTP request runs in a thread of its own: on PostgreSQL the
