@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Rank, RowNumber, TruncDate
 from django.utils import timezone
 
-from accounts.models import User, public_name
+from accounts.models import TeamMembership, TeamRole, User, public_name
 from core.cache import ProcessMemo, Version
 from gamification.models import Achievement, UserAchievement, XPTransaction
 from sessions_app.models import SessionStatus
@@ -206,6 +206,56 @@ def _ranked_rows(*, period: str, since: dt.datetime | None) -> list[_RankedRow]:
             xp,
         )
         for rank, user_id, chosen, first, last, level, score, xp in rows
+    ]
+
+
+@dataclass(frozen=True)
+class TeamLeaderboardEntry:
+    rank: int
+    user_id: int
+    display_name: str
+    level: int
+    xp: int  # all time
+    period_xp: int  # earned since the period's start
+    on_leaderboard: bool  # False: left out of the global leaderboard, by their own choice
+
+
+def team_leaderboard(*, team, since: dt.datetime | None = None) -> list[TeamLeaderboardEntry]:
+    """The team's members ranked by all-time XP (tied ones share a rank), in one query.
+
+    Unlike the global leaderboard it keeps trainees who chose not to be shown there: they may
+    hide from other trainees, not from their own team's trainers. It is not memoised either: a
+    team is small next to the whole ranking, and its trainers expect the latest figures.
+    """
+    members = TeamMembership.objects.filter(team=team, role=TeamRole.MEMBER).values("user_id")
+    users = User.objects.filter(pk__in=members).only(
+        "public_name", "first_name", "last_name", "level", "xp", "on_leaderboard"
+    )
+    if since is not None:
+        earned = (
+            XPTransaction.objects.filter(user=OuterRef("pk"), created_at__gte=since)
+            .order_by()
+            .values("user")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        users = users.annotate(
+            period_xp=Coalesce(Subquery(earned), Value(0), output_field=IntegerField())
+        )
+    else:
+        users = users.annotate(period_xp=F("xp"))
+    ranked = users.annotate(rank=Window(Rank(), order_by=F("xp").desc())).order_by("-xp", "id")
+    return [
+        TeamLeaderboardEntry(
+            rank=user.rank,
+            user_id=user.pk,
+            display_name=user.display_name,
+            level=user.level,
+            xp=user.xp,
+            period_xp=user.period_xp,
+            on_leaderboard=user.on_leaderboard,
+        )
+        for user in ranked
     ]
 
 

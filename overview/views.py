@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from accounts.exceptions import TeamNotFound
 from accounts.selectors import team_get_for_trainer
@@ -18,7 +19,10 @@ from overview.progress import (
     scenario_list_with_progress,
 )
 from overview.report import report_context
+from overview.team_analytics import WEEKS_CHOICES, analytics_options, team_analytics_for
 from performance.review import review_save, session_get_for_reviewer, sessions_to_review
+from performance.team_analytics import VIEW_AVERAGE, VIEW_LATEST
+from performance.views import format_duration
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.forms import ScenarioFilterForm
 from scenarios.selectors import ticket_rows
@@ -145,6 +149,35 @@ def team_training(request, team_id):
             "form": form,
             "assignments": assignments_of_team(team=team),
             "sessions": sessions_to_review(team=team),
+        },
+    )
+
+
+@login_required
+@require_safe
+def team_analytics(request, team_id):
+    """A trainer's picture of their team over a period: where each trainee stands on each
+    criterion, what the team passes, how it moves week by week, who is late and who practises."""
+    try:
+        team = team_get_for_trainer(user=request.user, team_id=team_id)
+    except TeamNotFound:
+        raise Http404("No such team.") from None
+    weeks, view = analytics_options(request.GET)
+    analytics = team_analytics_for(team=team, weeks=weeks, view=view)
+    return render(
+        request,
+        "overview/team_analytics.html",
+        {
+            "team": team,
+            "analytics": analytics,
+            "performance": analytics.performance,
+            "weeks": weeks,
+            "view": view,
+            "views": [(VIEW_LATEST, "Latest score"), (VIEW_AVERAGE, "Average")],
+            "weeks_choices": sorted({*WEEKS_CHOICES, weeks}),
+            "time_spent": [
+                (row, format_duration(row.seconds)) for row in analytics.performance.time_spent
+            ],
         },
     )
 

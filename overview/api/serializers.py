@@ -1,5 +1,5 @@
-"""What the API shows when it combines apps: scenarios with the caller's progress, and the
-caller with their streak."""
+"""What the API shows when it combines apps: scenarios with the caller's progress, the caller
+with their streak, and a team's analytics."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -8,6 +8,14 @@ from accounts.api.serializers import UserSerializer
 from core.cache import ProcessMemo
 from gamification.selectors import streak_for_user
 from overview.progress import ScenarioProgress, ScenarioProgressList
+from performance.team_analytics import (
+    STRUGGLING_BELOW,
+    VIEW_LATEST,
+    VIEWS,
+    WEEKS_DEFAULT,
+    WEEKS_MAX,
+    WEEKS_MIN,
+)
 from scenarios.api.serializers import ScenarioCatalogueSerializer, ScenarioContentSerializer
 from scenarios.selectors import CATALOGUE, Catalogue
 
@@ -116,3 +124,122 @@ class TraineeSerializer(UserSerializer):
         # Days in a row with a scored session, in the trainee's own time zone (one query).
         streak = streak_for_user(user=user)
         return {"current": streak.current, "best": streak.best}
+
+
+# --- A team's analytics --------------------------------------------------------------------------
+
+
+class TeamAnalyticsQuerySerializer(serializers.Serializer):
+    weeks = serializers.IntegerField(
+        min_value=WEEKS_MIN,
+        max_value=WEEKS_MAX,
+        default=WEEKS_DEFAULT,
+        help_text="The period: this ISO week and the ones before it, in your time zone.",
+    )
+    view = serializers.ChoiceField(
+        choices=list(VIEWS),
+        default=VIEW_LATEST,
+        help_text="What a heat map cell holds: the latest score in the period, or the average.",
+    )
+
+
+class AnalyticsTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AnalyticsPeriodSerializer(serializers.Serializer):
+    weeks = serializers.IntegerField()
+    since = serializers.DateTimeField(help_text="Monday 00:00 of the first week.")
+    until = serializers.DateTimeField(help_text="When the figures were read.")
+
+
+class AnalyticsCriterionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class HeatCellSerializer(serializers.Serializer):
+    criterion = serializers.CharField()
+    score = serializers.FloatField(
+        allow_null=True, help_text="Null when the trainee was not rated on it in the period."
+    )
+    sessions = serializers.IntegerField(help_text="Scored sessions that rated it in the period.")
+
+
+class HeatRowSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(source="user.pk")
+    display_name = serializers.CharField(source="user.display_name")
+    cells = HeatCellSerializer(many=True, help_text="In the order of `criteria`.")
+
+
+class ScenarioPassRateSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    attempts = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    pass_rate = serializers.FloatField(help_text="0–1.")
+    average_score = serializers.FloatField(allow_null=True)
+
+
+class WeekAverageSerializer(serializers.Serializer):
+    week = serializers.CharField(source="iso_week", help_text="ISO week, e.g. 2025-W07.")
+    week_start = serializers.DateField()
+    average_score = serializers.FloatField(allow_null=True)
+    sessions = serializers.IntegerField()
+
+
+class WeakSkillSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    average = serializers.FloatField()
+    sessions = serializers.IntegerField()
+    trainees = serializers.IntegerField(help_text="Trainees rated on it in the period.")
+    trainees_below = serializers.IntegerField(
+        source="struggling", help_text=f"Of whom averaging under {STRUGGLING_BELOW}."
+    )
+
+
+class OverdueScenarioSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
+class OverdueSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(source="user.pk")
+    display_name = serializers.CharField(source="user.display_name")
+    assignment_id = serializers.IntegerField(source="assignment.pk")
+    scenarios = OverdueScenarioSerializer(many=True, help_text="The ones not passed yet.")
+    due_at = serializers.DateTimeField()
+    days_late = serializers.IntegerField()
+
+
+class TimeSpentSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(source="user.pk")
+    display_name = serializers.CharField(source="user.display_name")
+    sessions = serializers.IntegerField()
+    seconds = serializers.IntegerField()
+
+
+class TeamLeaderboardEntrySerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    user_id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    level = serializers.IntegerField()
+    xp = serializers.IntegerField(help_text="All time.")
+    period_xp = serializers.IntegerField(help_text="Earned since the period's start.")
+    on_global_leaderboard = serializers.BooleanField(source="on_leaderboard")
+
+
+class TeamAnalyticsSerializer(serializers.Serializer):
+    team = AnalyticsTeamSerializer()
+    period = AnalyticsPeriodSerializer(source="performance.period")
+    view = serializers.ChoiceField(choices=list(VIEWS), source="performance.view")
+    criteria = AnalyticsCriterionSerializer(many=True, source="performance.criteria")
+    heat_map = HeatRowSerializer(many=True, source="performance.heat_map")
+    scenarios = ScenarioPassRateSerializer(many=True, source="performance.scenarios")
+    weekly = WeekAverageSerializer(many=True, source="performance.weeks")
+    weakest_skills = WeakSkillSerializer(many=True, source="performance.weakest")
+    overdue = OverdueSerializer(many=True)
+    time_spent = TimeSpentSerializer(many=True, source="performance.time_spent")
+    leaderboard = TeamLeaderboardEntrySerializer(many=True)

@@ -1,5 +1,5 @@
-"""API reads that combine several apps: the scenarios with the caller's progress, and the
-caller's own profile with their streak."""
+"""API reads that combine several apps: the scenarios with the caller's progress, the caller's
+own profile with their streak, and a team's analytics for its trainers."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -7,15 +7,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserUpdateSerializer
+from accounts.exceptions import TeamNotFound
+from accounts.selectors import team_get_for_trainer
 from accounts.services import user_update_profile
 from core.api import EnvelopePagination
+from core.renderers import EnvelopeResponse
+from core.schema import documented_error
 from overview.api.serializers import (
     ScenarioDetailSerializer,
     ScenarioListSerializer,
+    TeamAnalyticsQuerySerializer,
+    TeamAnalyticsSerializer,
     TraineeSerializer,
     scenario_rows,
 )
 from overview.progress import scenario_get_with_progress, scenario_list_with_progress
+from overview.team_analytics import team_analytics_for
 from scenarios.api.serializers import ScenarioQuerySerializer
 
 
@@ -90,3 +97,40 @@ class ScenarioDetailView(generics.RetrieveAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class TeamAnalyticsView(APIView):
+    @extend_schema(
+        tags=["performance"],
+        summary="A team's analytics over a period (its trainers only)",
+        description=(
+            "Over this ISO week and the `weeks - 1` before it (default 12, in your time zone), "
+            "from the members' scored sessions (staff previews excluded): each trainee's score on "
+            "each criterion (`view=latest`: the latest in the period; `average`), pass rate and "
+            "average score by scenario, the team's average per week, its weakest criteria with "
+            "how many trainees average under 70, each trainee's time in sessions, who is past an "
+            "assignment's due date without having passed it, and the members ranked by XP "
+            "(including those hidden from the global leaderboard). A team you do not train, as a "
+            "member too, answers 404 before the query is read."
+        ),
+        parameters=[TeamAnalyticsQuerySerializer],
+        responses={
+            200: TeamAnalyticsSerializer,
+            400: OpenApiResponse(description="`weeks` outside 1–52, or an unknown `view`."),
+            404: documented_error(TeamNotFound, "No team of that id that you train."),
+        },
+    )
+    def get(self, request, team_id):
+        # Who asks is settled before what they sent: a stranger's answer is 404 whatever the query.
+        team = team_get_for_trainer(user=request.user, team_id=team_id)
+        query = TeamAnalyticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        analytics = team_analytics_for(team=team, **query.validated_data)
+        return EnvelopeResponse(
+            TeamAnalyticsSerializer(analytics).data,
+            meta={
+                "weeks": analytics.performance.period.weeks,
+                "view": analytics.performance.view,
+                "members": len(analytics.members),
+            },
+        )

@@ -133,10 +133,15 @@ OWNED = {
     "api/v1/teams/<int:team_id>/invitations/": "making an invitation link to the team",
     "api/v1/teams/<int:team_id>/assignments/": "a team's assignments and progress; setting one",
     "api/v1/teams/<int:team_id>/sessions/": "a team's latest scored sessions, for its trainers",
+    "teams/<int:team_id>/analytics/": "a team's scores, late assignments and XP, for its trainers",
+    "api/v1/teams/<int:team_id>/analytics/": "a team's analytics, for its trainers",
     "api/v1/sessions/<uuid:pk>/": "session detail with transcript and metrics",
     "api/v1/sessions/<uuid:pk>/messages/": "posting into the conversation",
     "api/v1/sessions/<uuid:pk>/complete/": "ending (and scoring) the session",
     "api/v1/sessions/<uuid:pk>/review/": "a trainer's review of a team member's scored session",
+    "performance/sessions/<uuid:session_id>/export.pdf": "a scored session's report as PDF",
+    "performance/sessions/<uuid:session_id>/export.csv": "a scored session's report as CSV",
+    "performance/teams/<int:team_id>/results.csv": "a team's results as CSV, for its trainers",
 }
 
 # Content authors' pages: staff only, everything under admin/ except these.
@@ -352,12 +357,17 @@ def test_a_second_trainee_reaches_only_their_own_data_and_changes_nothing(world)
         f"/api/v1/teams/{team}/invitations/",
         f"/api/v1/teams/{team}/assignments/",
         f"/api/v1/teams/{team}/sessions/",
+        f"/teams/{team}/analytics/",
+        f"/api/v1/teams/{team}/analytics/",
         f"/sessions/{world.active.pk}/",
         f"/review/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/messages/",
         f"/api/v1/sessions/{world.active.pk}/complete/",
         f"/api/v1/sessions/{world.active.pk}/review/",
+        f"/performance/sessions/{world.active.pk}/export.pdf",
+        f"/performance/sessions/{world.active.pk}/export.csv",
+        f"/performance/teams/{team}/results.csv",
     }
     assert victims_data(world) == before
 
@@ -388,6 +398,8 @@ def test_another_trainees_session_transcript_and_report_are_404_and_untouched(wo
             data=json.dumps({"corrections": {"empathy": {"score": 0}}}),
             content_type="application/json",
         ),
+        browser.get(f"/performance/sessions/{session.pk}/export.pdf"),
+        browser.get(f"/performance/sessions/{session.pk}/export.csv"),
     ]
     for response in answers:
         assert response.status_code == 404

@@ -149,5 +149,5 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             Assignment.objects.filter(pk=overdue.pk).update(
-                created_at=now - dt.timedelta(days=14), due_at=now - dt.timedelta(days=6)
+                created_at=now - dt.timedelta(weeks=WEEKS + 1), due_at=now - dt.timedelta(days=6)
             )
