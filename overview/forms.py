@@ -47,6 +47,7 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, metrics, **kwargs):
         super().__init__(*args, **kwargs)
+        self.metrics = metrics
         self.keys = [metric.criterion for metric in metrics]
         for metric in metrics:
             self.fields[f"score_{metric.criterion}"] = forms.IntegerField(
@@ -54,9 +55,6 @@ class ReviewForm(forms.Form):
                 min_value=0,
                 max_value=100,
                 initial=metric.score,
-                help_text=f"The machine gave {metric.machine_score}."
-                if metric.machine_score is not None
-                else "",
             )
             self.fields[f"comment_{metric.criterion}"] = forms.CharField(
                 label=f"{metric.label}: why",
@@ -66,6 +64,14 @@ class ReviewForm(forms.Form):
         self.order_fields(
             [*(f for k in self.keys for f in (f"score_{k}", f"comment_{k}")), "comment"]
         )
+
+    def criteria(self) -> list[tuple]:
+        """(metric, score field, comment field) per criterion: the page sets each correction
+        beside the machine's evidence for it."""
+        return [
+            (metric, self[f"score_{metric.criterion}"], self[f"comment_{metric.criterion}"])
+            for metric in self.metrics
+        ]
 
     def corrections(self) -> dict:
         return {

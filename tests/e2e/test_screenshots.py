@@ -10,10 +10,18 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.helpers import chat_input, log_in, say
-from tests.e2e.showcase import GREETING, PROCEDURE, QUESTION, build_showcase, open_new_attempt
+from tests.e2e.showcase import (
+    GREETING,
+    LIBRARY,
+    PROCEDURE,
+    QUESTION,
+    build_showcase,
+    open_new_attempt,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.screenshots]
 
+TRAINER, TRAINER_PASSWORD = "trainer@example.com", "dojo-trainer-pass"
 OUT = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
@@ -64,4 +72,44 @@ def test_screenshots(showcase, size, browser, asgi_server, settings):
     _shot(page, "performance", size)
     page.goto(asgi_server("/leaderboard/"))
     _shot(page, "leaderboard", size)
+    context.close()
+
+
+@pytest.fixture
+def demo_team(transactional_db, settings):
+    """`make run`'s demo data: the library, the demo trainer's team and its generated history."""
+    from django.core.management import call_command
+
+    settings.OFFLINE_ENGINE_PACE = 0
+    call_command("load_achievements", verbosity=0)
+    call_command("import_scenarios", *sorted(str(p) for p in LIBRARY.glob("*.yaml")), verbosity=0)
+    call_command("create_demo_accounts", force=True, verbosity=0)
+    call_command("create_demo_history", force=True, verbosity=0)
+    from accounts.models import TeamMembership, TeamRole
+    from sessions_app.models import UserSession
+
+    team = TeamMembership.objects.get(user__email=TRAINER, role=TeamRole.TRAINER).team
+    return {"team": team, "session": UserSession.objects.order_by("-score").first()}
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_trainer_screenshots(demo_team, size, browser, asgi_server):
+    OUT.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(**VIEWPORTS[size], device_scale_factor=1, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    team = demo_team["team"]
+
+    log_in(page, asgi_server, TRAINER, TRAINER_PASSWORD)
+    page.goto(asgi_server("/teams/"))
+    _shot(page, "teams", size)
+    page.goto(asgi_server(f"/teams/{team.pk}/"))
+    _shot(page, "team", size)
+    page.goto(asgi_server(f"/teams/{team.pk}/training/"))
+    _shot(page, "team-training", size)
+    page.goto(asgi_server(f"/teams/{team.pk}/analytics/"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    _shot(page, "team-analytics", size)
+    page.goto(asgi_server(f"/review/{demo_team['session'].pk}/"))
+    _shot(page, "review", size)
     context.close()
