@@ -55,10 +55,11 @@ def session_list_for_user(*, user):
 
 
 def session_detail_for_user(*, user, session_id) -> UserSession:
-    """One session with its messages and (once scored) metrics, in three queries."""
+    """One session with its messages, (once scored) metrics and a trainer's review if any, in
+    three queries. The review is performance's, reached by its reverse name, not imported."""
     session = session_get_for_user(user=user, session_id=session_id)
     session = (
-        UserSession.objects.select_related("scenario", "user")
+        UserSession.objects.select_related("scenario", "user", "review__reviewer")
         .prefetch_related(
             Prefetch("messages", queryset=ChatMessage.objects.order_by("seq")), "metrics"
         )

@@ -4,6 +4,7 @@ docs/architecture.md).
 The consumer serialises with `MessageSerializer` too, so a MESSAGE looks the same on both paths.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -35,6 +36,21 @@ class MetricSerializer(serializers.Serializer):
     rationale = serializers.CharField(read_only=True)
     evidence = serializers.JSONField(read_only=True)
     tip = serializers.CharField(read_only=True)
+    machine_score = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="What the machine gave, once a trainer changed it.",
+    )
+    review_comment = serializers.CharField(read_only=True, help_text="The trainer's reason.")
+
+
+class SessionReviewSummarySerializer(serializers.Serializer):
+    reviewer = serializers.CharField(source="reviewer.display_name", default="", read_only=True)
+    comment = serializers.CharField(read_only=True)
+    machine_score = serializers.IntegerField(
+        read_only=True, help_text="The machine's total before any correction."
+    )
+    reviewed_at = serializers.DateTimeField(read_only=True)
 
 
 SESSION_LIST_FIELDS = [
@@ -75,9 +91,10 @@ class SessionSerializer(SessionListSerializer):
 
     messages = MessageSerializer(many=True, read_only=True)
     metrics = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
 
     class Meta(SessionListSerializer.Meta):
-        fields = [*SESSION_LIST_FIELDS, "messages", "metrics"]
+        fields = [*SESSION_LIST_FIELDS, "messages", "metrics", "review"]
         read_only_fields = fields
 
     @extend_schema_field(MetricSerializer(many=True))
@@ -85,6 +102,15 @@ class SessionSerializer(SessionListSerializer):
         if session.status != SessionStatus.SCORED:
             return []
         return MetricSerializer(session.metrics.all(), many=True).data
+
+    @extend_schema_field(SessionReviewSummarySerializer(allow_null=True))
+    def get_review(self, session) -> dict | None:
+        """A trainer's review, as the trainee reads it on the report; null until there is one."""
+        try:
+            review = session.review
+        except ObjectDoesNotExist:
+            return None
+        return SessionReviewSummarySerializer(review).data
 
 
 class AgentMessageRequestSerializer(serializers.Serializer):

@@ -313,3 +313,23 @@ def test_the_team_list_costs_the_same_queries_for_10_and_100_members(db):
     small = _queries_for(*_team_of(10))
     large = _queries_for(*_team_of(100))
     assert small == large
+
+
+def test_the_trainee_reads_the_review_in_their_session_detail(trainer, user, scored):
+    detail = f"/api/v1/sessions/{scored.pk}/"
+    before = api_for(user).get(detail).json()["data"]
+    assert before["review"] is None
+    assert {m["machine_score"] for m in before["metrics"]} == {None}
+
+    assert api_for(trainer).put(url(scored), GOOD_BODY, format="json").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        after = api_for(user).get(detail).json()["data"]
+    assert after["review"]["reviewer"] == "Coach Kim"
+    assert after["review"]["comment"] == "Good recovery after a slow start."
+    assert after["review"]["machine_score"] == 60
+    assert after["score"] == 85
+    empathy = next(m for m in after["metrics"] if m["criterion"] == "empathy")
+    assert (empathy["score"], empathy["machine_score"]) == (90, 40)
+    assert empathy["review_comment"] == "They named the deadline."
+    # The review rides on the session's own query: no query of its own.
+    assert not [q for q in queries.captured_queries if "performance_sessionreview" in q["sql"]][1:]

@@ -150,7 +150,10 @@ def test_complete_is_202_then_the_session_is_scored(
         "rationale",
         "evidence",
         "tip",
+        "machine_score",
+        "review_comment",
     }
+    assert detail["review"] is None
     # Completing twice is harmless; messages after the end are a 409.
     assert api_client.post(url(live, "complete")).status_code == 202
     late = api_client.post(url(live, "messages"), {"content": "hello?"}, format="json")
