@@ -32,10 +32,10 @@ class AssignmentForm(forms.Form):
             *((key, user.display_name) for key, user in self.members.items()),
         ]
 
-    def target(self) -> dict:
-        """`team=` or `assignee=` for `assignment_create`."""
+    def assignee(self):
+        """The one member chosen, or None for the whole team."""
         choice = self.cleaned_data["assign_to"]
-        return {"team": self.team} if choice == TEAM else {"assignee": self.members[choice]}
+        return None if choice == TEAM else self.members[choice]
 
 
 class ReviewForm(forms.Form):

@@ -131,10 +131,11 @@ def team_training(request, team_id):
         try:
             assignment_create(
                 by=request.user,
+                team=team,
+                assignee=form.assignee(),
                 scenarios=list(form.cleaned_data["scenarios"]),
                 due_at=form.cleaned_data["due_at"],
                 min_score=form.cleaned_data["min_score"],
-                **form.target(),
             )
         except DomainError as error:
             form.add_error(None, error.message)

@@ -53,24 +53,21 @@ def _people_of(assignment: Assignment) -> list[int]:
 def assignment_create(
     *,
     by: User,
+    team: Team,
     scenarios: list[Scenario],
     due_at: dt.datetime,
-    team: Team | None = None,
     assignee: User | None = None,
     min_score: int = 70,
 ) -> Assignment:
-    """Set `scenarios` for a team `by` trains, or for one member of such a team; each person
-    it names is told on their open pages once it is saved."""
-    trains = TeamMembership.objects.filter(user=by, role=TeamRole.TRAINER)
-    if (team is None) == (assignee is None):
-        raise AssignmentInvalid("Assign to a team or to one person.")
-    if team is not None and not trains.filter(team=team).exists():
+    """Set `scenarios` for a team `by` trains, or for one member of it (`assignee`); each
+    person it names is told on their open pages once it is saved. Only that team's trainers
+    see it: a trainee in two teams is not shown one team's work in the other."""
+    if not TeamMembership.objects.filter(user=by, team=team, role=TeamRole.TRAINER).exists():
         raise TeamNotFound()
     if assignee is not None:
-        teams = trains.values("team_id")
-        shared = TeamMembership.objects.filter(user=assignee, team_id__in=teams)
-        if not shared.exists():
-            raise TeamNotFound("No such member of your teams.")
+        member = TeamMembership.objects.filter(user=assignee, team=team, role=TeamRole.MEMBER)
+        if not member.exists():
+            raise TeamNotFound("No such member of this team.")
     if not scenarios or any(not s.is_active for s in scenarios):
         raise AssignmentInvalid("Choose one or more active scenarios.")
     if due_at <= timezone.now():
@@ -134,9 +131,9 @@ def _reminder_text(assignment: Assignment, person: User) -> str:
 
 
 def _naming(user):
-    """Assignments that name `user`: to them, or to a team they are a member of."""
+    """Assignments that name `user`: to them, or to the whole of a team they are a member of."""
     teams = TeamMembership.objects.filter(user=user, role=TeamRole.MEMBER).values("team_id")
-    return Assignment.objects.filter(Q(assignee=user) | Q(team_id__in=teams))
+    return Assignment.objects.filter(Q(assignee=user) | Q(assignee=None, team_id__in=teams))
 
 
 def assigned_scenario_ids(*, user) -> set[int]:
@@ -233,7 +230,7 @@ def assignments_progress(assignments: list[Assignment]) -> list[AssignmentProgre
     (team members, people, scored attempts), with `scenarios` prefetched by the caller."""
     if not assignments:
         return []
-    team_ids = {a.team_id for a in assignments if a.team_id}
+    team_ids = {a.team_id for a in assignments if not a.assignee_id}
     members = defaultdict(list)
     for team_id, user_id in TeamMembership.objects.filter(
         team_id__in=team_ids, role=TeamRole.MEMBER
@@ -257,10 +254,9 @@ def assignments_progress(assignments: list[Assignment]) -> list[AssignmentProgre
 
 
 def assignments_of_team(*, team: Team) -> list[AssignmentProgress]:
-    """A team's assignments (to the team or to one of its members) with their progress."""
-    members = TeamMembership.objects.filter(team=team).values("user_id")
+    """A team's assignments (to the whole team or to one of its members) with their progress."""
     assignments = (
-        Assignment.objects.filter(Q(team=team) | Q(assignee_id__in=members))
+        Assignment.objects.filter(team=team)
         .select_related("assignee")
         .prefetch_related("scenarios")
         .order_by("due_at", "id")

@@ -130,11 +130,15 @@ class ChatMessage(models.Model):
 
 
 class Assignment(models.Model):
-    """Scenarios a trainer sets for a team or for one person, to pass by a date: each counts as
-    done once the person has a scored attempt at or above `min_score` since it was set."""
+    """Scenarios a trainer sets for a team, or for one member of it (`assignee`), to pass by a
+    date: each counts as done once the person has a scored attempt at or above `min_score`
+    since it was set. The team is kept for a one-person assignment too: it is what decides
+    which trainers see it, so a trainee in two teams is not shown one team's work in the other."""
 
+    # Always set since migration 0003 (`assignment_create` requires it). Nullable only so that
+    # the release before it keeps inserting during a deploy (django-migration-linter).
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="assignments"
+        "accounts.Team", null=True, on_delete=models.CASCADE, related_name="assignments"
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -154,11 +158,6 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(team__isnull=True, assignee__isnull=False)
-                | Q(team__isnull=False, assignee__isnull=True),
-                name="assignment_one_target",
-            ),
             models.CheckConstraint(condition=Q(min_score__lte=100), name="assignment_score_0_100"),
         ]
         indexes = [models.Index(fields=["due_at"], name="assignment_due_idx")]

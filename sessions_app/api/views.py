@@ -269,13 +269,13 @@ class TeamAssignmentListView(APIView):
         body = AssignmentCreateSerializer(data=request.data, context={"team": team})
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        target = {"assignee": data["assignee"]} if data["assignee"] else {"team": team}
         assignment = assignment_create(
             by=request.user,
+            team=team,
+            assignee=data["assignee"],
             scenarios=data["scenarios"],
             due_at=data["due_at"],
             min_score=data["min_score"],
-            **target,
         )
         [created] = team_assignments_data([assignment_progress(assignment=assignment)])
         return EnvelopeResponse(created, status=status.HTTP_201_CREATED)

@@ -202,7 +202,7 @@ def team_world(now):
     world.overdue = assign(
         world.router, world.billing, team=world.team, due_at=world.week1 + dt.timedelta(hours=12)
     )
-    world.done = assign(world.router, assignee=world.alice, due_at=world.week1)
+    world.done = assign(world.router, team=world.team, assignee=world.alice, due_at=world.week1)
     world.upcoming = assign(world.billing, team=world.team, due_at=now + dt.timedelta(days=3))
     return world
 

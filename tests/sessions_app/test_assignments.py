@@ -24,6 +24,7 @@ from sessions_app.assignments import (
     assignment_create,
     assignment_reminders_send,
     assignments_for_trainee,
+    assignments_of_team,
 )
 from sessions_app.models import AssignmentReminder, SessionStatus
 from sessions_app.tasks import remind_due_assignments
@@ -77,7 +78,11 @@ def test_a_team_assignment_is_due_then_done_at_the_minimum_score(trainer, team, 
 
 def test_an_assignment_past_its_date_is_overdue(trainer, team, user):
     assignment = assignment_create(
-        by=trainer, assignee=user, scenarios=[ScenarioFactory(title="Late")], due_at=in_days(1)
+        by=trainer,
+        team=team,
+        assignee=user,
+        scenarios=[ScenarioFactory(title="Late")],
+        due_at=in_days(1),
     )
     type(assignment).objects.filter(pk=assignment.pk).update(due_at=in_days(-1))
     assert status_of(user) == [("Late", False, True)]
@@ -93,7 +98,9 @@ def test_only_a_trainer_of_the_team_assigns_and_only_to_its_members(trainer, tea
         assignment_create(by=user, team=team, scenarios=[scenario], due_at=in_days(2))
     stranger = UserFactory()
     with pytest.raises(TeamNotFound):
-        assignment_create(by=trainer, assignee=stranger, scenarios=[scenario], due_at=in_days(2))
+        assignment_create(
+            by=trainer, team=team, assignee=stranger, scenarios=[scenario], due_at=in_days(2)
+        )
     with pytest.raises(AssignmentInvalid):
         assignment_create(by=trainer, team=team, scenarios=[scenario], due_at=in_days(-1))
     with pytest.raises(AssignmentInvalid):
@@ -242,3 +249,24 @@ def test_an_assignment_unlocks_its_scenarios_for_the_people_it_names(trainer, te
     assert locked_for(outsider) is True
     with pytest.raises(ScenarioLocked):
         session_start(user=outsider, scenario=advanced)
+
+
+def test_a_one_person_assignment_stays_with_the_team_it_was_set_in(trainer, team, user):
+    """A trainee in two teams: what one team's trainer sets them is not shown to the other's."""
+    other_trainer = UserFactory()
+    trainer_role_grant(user=other_trainer)
+    other_team = team_create(trainer=other_trainer, name="Other team")
+    TeamMembership.objects.create(team=other_team, user=user)
+    mine = assignment_create(
+        by=trainer, team=team, assignee=user, scenarios=[ScenarioFactory()], due_at=in_days(2)
+    )
+    theirs = assignment_create(
+        by=other_trainer, team=other_team, scenarios=[ScenarioFactory()], due_at=in_days(2)
+    )
+    assert [p.assignment for p in assignments_of_team(team=team)] == [mine]
+    assert [p.assignment for p in assignments_of_team(team=other_team)] == [theirs]
+    # The trainee sees both, and only the person named sees a one-person assignment.
+    assert {row.assignment for row in assignments_for_trainee(user=user)} == {mine, theirs}
+    teammate = UserFactory()
+    TeamMembership.objects.create(team=team, user=teammate)
+    assert assignments_for_trainee(user=teammate) == []

@@ -296,8 +296,14 @@ def _grow(team, trainer, *, members: int, assignments: int):
     people = [m.user for m in TeamMembership.objects.filter(team=team, role=TeamRole.MEMBER)]
     have = Assignment.objects.count()
     for index in range(have, assignments):
-        target = {"assignee": people[index % len(people)]} if index % 2 else {"team": team}
-        assignment_create(by=trainer, scenarios=scenarios, due_at=in_days(index + 1), **target)
+        assignee = people[index % len(people)] if index % 2 else None
+        assignment_create(
+            by=trainer,
+            team=team,
+            assignee=assignee,
+            scenarios=scenarios,
+            due_at=in_days(index + 1),
+        )
     for person in people:
         for scenario in scenarios:
             scored(person, scenario, 80)
