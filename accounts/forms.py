@@ -67,3 +67,12 @@ class TeamForm(forms.Form):
         if not name:
             raise forms.ValidationError("Give the team a name.")
         return name
+
+
+class TeamInviteForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail (optional)",
+        required=False,
+        max_length=254,
+        help_text="We e-mail the link to this address; leave it empty to copy the link yourself.",
+    )

@@ -3,8 +3,10 @@ import logging
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.models import Group, Permission
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -129,6 +131,27 @@ def team_invitation_create(
         expires_at=timezone.now() + timedelta(days=days),
     )
     return invitation, token
+
+
+def team_invitation_email(*, invitation: TeamInvitation, url: str) -> None:
+    """E-mail the invitation link to `invitation.email`, once the invitation is saved. The link
+    is the only way in: it leads through sign-up (or sign-in) and back to joining."""
+    trainer = invitation.created_by.display_name if invitation.created_by else "A trainer"
+    message = (
+        f"Hello,\n\n{trainer} invited you to join the team “{invitation.team.name}” on "
+        f"Support Dojo, to practise customer-support conversations together.\n\n"
+        f"Open this link to sign up (or sign in) and join:\n{url}\n\n"
+        f"It works until {invitation.expires_at:%d %b %Y}.\n"
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"Join “{invitation.team.name}” on Support Dojo",
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[invitation.email],
+        ),
+        robust=True,
+    )
 
 
 def team_invitation_get(*, token: str) -> TeamInvitation:

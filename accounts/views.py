@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from accounts.exceptions import TeamNotFound
-from accounts.forms import ProfileForm, TeamForm
+from accounts.forms import ProfileForm, TeamForm, TeamInviteForm
 from accounts.selectors import (
     is_trainer,
     team_get_for_member,
@@ -22,6 +22,7 @@ from accounts.services import (
     api_token_revoke,
     team_create,
     team_invitation_create,
+    team_invitation_email,
     team_invitation_get,
     team_join,
     team_member_remove,
@@ -124,6 +125,7 @@ def team_detail(request, team_id):
         "memberships": team.memberships.all(),
         # Shown once, right after it is made: only a digest of it is stored.
         "invitation_url": request.session.pop(f"team-invitation-{team.pk}", None),
+        "invite_form": TeamInviteForm(),
     }
     return render(request, "accounts/team_detail.html", context)
 
@@ -132,14 +134,22 @@ def team_detail(request, team_id):
 @require_POST
 def team_invite(request, team_id):
     team = trained_team_or_404(request, team_id)
-    invitation, token = team_invitation_create(team=team, by=request.user)
+    form = TeamInviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["email"]))
+        return redirect("team-detail", team_id=team.pk)
+    email = form.cleaned_data["email"]
+    invitation, token = team_invitation_create(team=team, by=request.user, email=email)
     url = request.build_absolute_uri(reverse("team-join", args=[token]))
-    request.session[f"team-invitation-{team.pk}"] = url
-    messages.success(
-        request,
-        f"Invitation link ready. It works until {invitation.expires_at:%d %b %Y} for anyone you "
-        "send it to.",
-    )
+    until = f"{invitation.expires_at:%d %b %Y}"
+    if email:
+        team_invitation_email(invitation=invitation, url=url)
+        messages.success(request, f"Invitation e-mailed to {email}. The link works until {until}.")
+    else:
+        request.session[f"team-invitation-{team.pk}"] = url
+        messages.success(
+            request, f"Invitation link ready. It works until {until} for anyone you send it to."
+        )
     return redirect("team-detail", team_id=team.pk)
 
 

@@ -174,7 +174,7 @@ class TeamInvitationCreateSerializer(serializers.Serializer):
         max_length=254,
         required=False,
         allow_blank=True,
-        help_text="Who the link is for, kept as a note; anyone holding the link can join.",
+        help_text="Who the link is for: it is e-mailed there. Anyone holding the link can join.",
     )
 
 
@@ -183,6 +183,7 @@ class TeamInvitationSerializer(serializers.Serializer):
         read_only=True, help_text="The invitation link. Shown once: only a digest is stored."
     )
     expires_at = serializers.DateTimeField(read_only=True)
+    emailed = serializers.BooleanField(read_only=True, help_text="Whether it was e-mailed.")
 
 
 class TeamJoinSerializer(serializers.Serializer):

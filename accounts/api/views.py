@@ -41,6 +41,7 @@ from accounts.services import (
     api_token_revoke,
     team_create,
     team_invitation_create,
+    team_invitation_email,
     team_join,
     team_member_remove,
 )
@@ -170,6 +171,7 @@ class TeamInvitationView(APIView):
     @extend_schema(
         tags=["accounts"],
         summary="Make an invitation link (its trainers only); the link is shown only here",
+        description="With `email`, the link is also e-mailed to that address.",
         request=TeamInvitationCreateSerializer,
         responses={
             201: TeamInvitationSerializer,
@@ -181,13 +183,12 @@ class TeamInvitationView(APIView):
         team = team_get_for_member(user=request.user, team_id=team_id)
         body = TeamInvitationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        invitation, token = team_invitation_create(
-            team=team, by=request.user, email=body.validated_data.get("email", "")
-        )
-        link = {
-            "url": request.build_absolute_uri(reverse("team-join", args=[token])),
-            "expires_at": invitation.expires_at,
-        }
+        email = body.validated_data.get("email", "")
+        invitation, token = team_invitation_create(team=team, by=request.user, email=email)
+        url = request.build_absolute_uri(reverse("team-join", args=[token]))
+        if email:
+            team_invitation_email(invitation=invitation, url=url)
+        link = {"url": url, "expires_at": invitation.expires_at, "emailed": bool(email)}
         return EnvelopeResponse(TeamInvitationSerializer(link).data, status=status.HTTP_201_CREATED)
 
 

@@ -242,7 +242,8 @@ def test_an_invitation_link_is_shown_once_and_only_its_digest_is_stored(trainer,
     )
     assert response.status_code == 201
     data = response.json()["data"]
-    assert set(data) == {"url", "expires_at"}
+    assert set(data) == {"url", "expires_at", "emailed"}
+    assert data["emailed"] is True
     # Absolute, and the page route's own shape: /teams/join/<token>/.
     match = re.fullmatch(r"http://testserver/teams/join/([A-Za-z0-9_-]{20,})/", data["url"])
     assert match, data["url"]
@@ -258,6 +259,31 @@ def test_an_invitation_link_is_shown_once_and_only_its_digest_is_stored(trainer,
     joined = _client(joiner).post("/api/v1/teams/join/", {"token": token}, format="json")
     assert joined.status_code == 200
     assert joined.json()["data"]["name"] == "Tier 1"
+
+
+def test_an_invitation_with_an_email_sends_the_link_there(
+    trainer, team, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        data = (
+            _client(trainer)
+            .post(
+                f"/api/v1/teams/{team.pk}/invitations/",
+                {"email": "hire@example.com"},
+                format="json",
+            )
+            .json()["data"]
+        )
+    [mail] = mailoutbox
+    assert mail.to == ["hire@example.com"]
+    assert "Tier 1" in mail.subject
+    assert data["url"] in mail.body
+    # Without an address, only the link comes back: nothing is sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        bare = _client(trainer).post(f"/api/v1/teams/{team.pk}/invitations/", {}, format="json")
+        bare = bare.json()["data"]
+    assert bare["emailed"] is False
+    assert len(mailoutbox) == 1
 
 
 @pytest.mark.parametrize("email", ["not-an-address", "x" * 250 + "@example.com"])

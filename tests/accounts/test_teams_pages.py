@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import TeamMembership, TeamRole
+from accounts.models import TeamInvitation, TeamMembership, TeamRole
 from accounts.services import team_create, team_invitation_create, team_join, trainer_role_grant
 from tests.factories import UserFactory
 
@@ -66,6 +66,28 @@ def test_an_invitation_link_brings_a_new_trainee_through_sign_up_into_the_team(t
     assert joined["Location"] == f"/teams/{team.pk}/"
     membership = TeamMembership.objects.get(user__email="new.hire@example.com")
     assert (membership.team, membership.role) == (team, TeamRole.MEMBER)
+
+
+def test_an_invitation_by_email_sends_the_link_and_a_bad_address_sends_nothing(
+    trainer, mailoutbox, django_capture_on_commit_callbacks
+):
+    team = team_create(trainer=trainer, name="Tier 1")
+    coach = client_for(trainer)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = coach.post(f"/teams/{team.pk}/invite/", {"email": "hire@example.com"}, follow=True)
+    assert "Invitation e-mailed to hire@example.com" in sent.content.decode()
+    [mail] = mailoutbox
+    assert mail.to == ["hire@example.com"]
+    link = re.search(r"http://testserver(/teams/join/[\w-]+/)", mail.body).group(1)
+    assert client_for(UserFactory()).post(link)["Location"] == f"/teams/{team.pk}/"
+    # The link is not shown on the page when it went by e-mail.
+    assert link not in sent.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bad = coach.post(f"/teams/{team.pk}/invite/", {"email": "not-an-address"}, follow=True)
+    assert "valid email address" in bad.content.decode()
+    assert len(mailoutbox) == 1
+    assert TeamInvitation.objects.count() == 1
 
 
 def test_a_bad_link_says_so(user):
