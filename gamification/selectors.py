@@ -109,6 +109,17 @@ class Leaderboard:
     since: dt.datetime | None
 
 
+def xp_earned(*, since: dt.datetime, until: dt.datetime | None = None):
+    """An annotation: the XP a user's ledger gained from `since` (to `until`), 0 if none. A
+    correlated subquery rather than JOIN + GROUP BY keeps the outer query unaggregated, which
+    is what lets it carry a window (the rank) and be filtered."""
+    entries = XPTransaction.objects.filter(user=OuterRef("pk"), created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    total = entries.order_by().values("user").annotate(total=Sum("amount")).values("total")
+    return Coalesce(Subquery(total), Value(0), output_field=IntegerField())
+
+
 def iso_week_start(now: dt.datetime) -> dt.datetime:
     """Monday 00:00 UTC of the ISO week that contains `now`."""
     day = now.astimezone(dt.UTC).date()
@@ -172,20 +183,7 @@ def _ranked_rows(*, period: str, since: dt.datetime | None) -> list[_RankedRow]:
     users = User.objects.filter(is_active=True, is_staff=False, on_leaderboard=True)
     if period == PERIOD_WEEK:
         until = since + dt.timedelta(days=7)
-        # A correlated subquery rather than JOIN + GROUP BY: the outer query stays
-        # unaggregated, which is what lets the viewer's row be OR-ed into the window filter.
-        week_xp = (
-            XPTransaction.objects.filter(
-                user=OuterRef("pk"), created_at__gte=since, created_at__lt=until
-            )
-            .order_by()
-            .values("user")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
-        users = users.annotate(
-            score=Coalesce(Subquery(week_xp), Value(0), output_field=IntegerField())
-        ).filter(score__gt=0)
+        users = users.annotate(score=xp_earned(since=since, until=until)).filter(score__gt=0)
     else:
         users = users.annotate(score=F("xp"))
 
@@ -232,16 +230,7 @@ def team_leaderboard(*, team, since: dt.datetime | None = None) -> list[TeamLead
         "public_name", "first_name", "last_name", "level", "xp", "on_leaderboard"
     )
     if since is not None:
-        earned = (
-            XPTransaction.objects.filter(user=OuterRef("pk"), created_at__gte=since)
-            .order_by()
-            .values("user")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
-        users = users.annotate(
-            period_xp=Coalesce(Subquery(earned), Value(0), output_field=IntegerField())
-        )
+        users = users.annotate(period_xp=xp_earned(since=since))
     else:
         users = users.annotate(period_xp=F("xp"))
     ranked = users.annotate(rank=Window(Rank(), order_by=F("xp").desc())).order_by("-xp", "id")
