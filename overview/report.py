@@ -1,17 +1,29 @@
 """The report on an ended session: the score, each criterion with its evidence marked in the
-transcript, the coach's notes, the XP and achievements it earned and what to try next."""
+transcript, how it compares with the trainee's earlier attempts, where the most points are to
+be gained, the coach's notes, the XP and achievements it earned and what to try next."""
 
 from __future__ import annotations
 
 import bisect
+import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db.models import Count, Max, Q, Subquery, Window
+
 from accounts.models import XP_PER_LEVEL
+from core.durations import format_duration, iso_duration
 from gamification.models import UserAchievement
-from overview.progress import recommended_next_scenario
+from overview.progress import (
+    ScenarioProgressList,
+    recommended_next_scenario,
+    scenario_list_with_progress,
+)
 from performance.evaluators.base import snippet
 from performance.models import PerformanceMetric, SessionReview
+from performance.registry import evaluators
 from performance.selectors import bar_class, criterion_label
 from sessions_app.models import ChatMessage, SessionStatus, UserSession
 
@@ -114,12 +126,187 @@ def _evidence_layout(metrics, messages):
     return spans
 
 
-def _next_scenario(*, user, current_slug: str):
+def _next_scenario(*, user, current_slug: str, scenarios: ScenarioProgressList):
     """What the trainee should do next, never this very scenario."""
-    recommended = recommended_next_scenario(user=user)
+    recommended = recommended_next_scenario(user=user, scenarios=scenarios)
     if recommended is None or recommended.slug == current_slug:
         return None
     return recommended
+
+
+# --- How long it took -------------------------------------------------------------------------
+
+
+def time_taken_seconds(session: UserSession) -> int | None:
+    """How long the trainee spent on `session`: from its start to its end. A session the idle
+    sweep ended (`SESSION_IDLE_MINUTES` after anything last happened in it) counts until that
+    last activity, not the sweep. None while it has not ended."""
+    if session.ended_at is None or session.started_at is None:
+        return None
+    end = session.ended_at
+    last = session.last_activity_at
+    idle = dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    if last is not None and session.started_at <= last and end - last >= idle:
+        end = last
+    return max(0, int((end - session.started_at).total_seconds()))
+
+
+# --- This attempt against the earlier ones --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A score against an earlier one, in a symbol and in words (never colour alone)."""
+
+    direction: str  # "up", "down" or "same"
+    symbol: str
+    text: str
+
+
+def _trend(now: int, before: int | None, *, against_best: bool) -> Trend | None:
+    if before is None:
+        return None
+    delta = now - before
+    if delta > 0:
+        return Trend("up", "▲", f"new best, +{delta}" if against_best else f"up {delta}")
+    if delta < 0:
+        return Trend("down", "▼", f"{-delta} below best" if against_best else f"down {-delta}")
+    return Trend("same", "=", "matches best" if against_best else "no change")
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    label: str
+    criterion: str  # "" for the total
+    score: int
+    best: int | None
+    previous: int | None
+
+    @property
+    def vs_best(self) -> Trend | None:
+        return _trend(self.score, self.best, against_best=True)
+
+    @property
+    def vs_previous(self) -> Trend | None:
+        return _trend(self.score, self.previous, against_best=False)
+
+
+@dataclass(frozen=True)
+class AttemptComparison:
+    """This attempt beside the same trainee's earlier scored attempts at the same scenario:
+    the best before it and the one just before it, for the total and each criterion."""
+
+    earlier_attempts: int
+    previous_started_at: dt.datetime
+    rows: list[ComparisonRow]
+
+
+def attempt_comparison(*, session: UserSession, metrics) -> AttemptComparison | None:
+    """None for a first attempt. Two queries whether there are no earlier attempts or a
+    hundred: the best and the previous score of each criterion, aggregated in the database,
+    and the previous attempt with the best total and the count (window aggregates).
+
+    Earlier means started before this one and scored; previews are compared with previews and
+    real attempts with real ones, so trying a scenario out never sets a trainee's bar."""
+    earlier = UserSession.objects.filter(
+        user_id=session.user_id,
+        scenario_id=session.scenario_id,
+        status=SessionStatus.SCORED,
+        is_preview=session.is_preview,
+        started_at__lt=session.started_at,
+    ).exclude(pk=session.pk)
+    newest_first = earlier.order_by("-started_at", "-pk")
+    previous_pk = Subquery(newest_first.values("pk")[:1])
+    per_criterion = {
+        row["criterion"]: row
+        for row in PerformanceMetric.objects.filter(
+            user_id=session.user_id, session__in=earlier.values("pk")
+        )
+        .values("criterion")
+        .annotate(best=Max("score"), previous=Max("score", filter=Q(session_id=previous_pk)))
+        .order_by()
+    }
+    previous = (
+        newest_first.annotate(best=Window(Max("score")), attempts=Window(Count("pk")))
+        .values("pk", "score", "started_at", "best", "attempts")
+        .first()
+    )
+    if previous is None:
+        return None
+    rows = [ComparisonRow("Total", "", session.score, previous["best"], previous["score"])]
+    for metric in metrics:
+        earlier_scores = per_criterion.get(metric.criterion, {})
+        rows.append(
+            ComparisonRow(
+                metric.label,
+                metric.criterion,
+                metric.score,
+                earlier_scores.get("best"),
+                earlier_scores.get("previous"),
+            )
+        )
+    return AttemptComparison(previous["attempts"], previous["started_at"], rows)
+
+
+# --- How to do better -------------------------------------------------------------------------
+
+MAX_NEXT_STEPS = 3
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One of the few criteria where the total has the most to gain."""
+
+    metric: PerformanceMetric
+    points: int  # what the total would gain with 100 on this criterion
+    advice: str  # the criterion's general advice; "" when it would repeat a tip on the page
+    practise: object | None  # another open scenario that weights this criterion most
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def next_steps(
+    metrics, *, scenarios: ScenarioProgressList | None = None, current_slug: str = ""
+) -> list[NextStep]:
+    """The two or three criteria worth the most points, ranked by weight × shortfall (what
+    the total gains from a perfect score there). Each says how many points are at stake and,
+    instead of the tip already shown under its criterion, the criterion's general advice and
+    a scenario to practise it in. Advice that would repeat any tip word for word is left out.
+    """
+    tips = [m.tip for m in metrics if m.tip]
+    ranked = sorted(
+        enumerate(metrics), key=lambda pair: (-pair[1].weight * (100 - pair[1].score), pair[0])
+    )
+    registered = evaluators()
+    steps = []
+    suggested = {current_slug}  # each scenario is suggested once, never this one
+    for _, metric in ranked:
+        points = math.floor(metric.weight * (100 - metric.score) / 100 + 0.5)
+        if points < 1:
+            break
+        advice = getattr(registered.get(metric.criterion), "generic_tip", "") or ""
+        if any(_same_text(advice, tip) for tip in tips):
+            advice = ""
+        practise = _practise(metric.criterion, scenarios, suggested)
+        if practise is not None:
+            suggested.add(practise.slug)
+        steps.append(NextStep(metric, points, advice, practise))
+        if len(steps) == MAX_NEXT_STEPS:
+            break
+    return steps
+
+
+def _practise(criterion: str, scenarios: ScenarioProgressList | None, skip: set[str]):
+    """The open scenario that weights `criterion` most, other than those in `skip` (no query:
+    the catalogue and the trainee's standing are already loaded)."""
+    if scenarios is None:
+        return None
+    for scenario in scenarios.catalogue.trains.get(criterion, ()):
+        if scenario.slug not in skip and scenarios.is_open(scenario):
+            return scenario
+    return None
 
 
 def report_context(*, session: UserSession, user) -> dict:
@@ -127,8 +314,11 @@ def report_context(*, session: UserSession, user) -> dict:
     snapshot = session.snapshot
     slug = snapshot.slug
     owner = session.user
+    seconds = time_taken_seconds(session)
     context = {
         "session": session,
+        "time_taken": format_duration(seconds),
+        "time_taken_iso": iso_duration(seconds),
         "scenario_title": snapshot.title,
         "scenario_slug": slug,
         "difficulty": snapshot.difficulty,
@@ -166,6 +356,7 @@ def report_context(*, session: UserSession, user) -> dict:
         )
     )
     feedback = session.feedback or {}
+    scenarios = scenario_list_with_progress(user=owner)
     context.update(
         {
             "review": SessionReview.objects.filter(session=session)
@@ -174,7 +365,8 @@ def report_context(*, session: UserSession, user) -> dict:
             "metrics": metrics,
             "transcript": transcript,
             "feedback": feedback,
-            "tips": [m for m in metrics if m.tip],
+            "next_steps": next_steps(metrics, scenarios=scenarios, current_slug=slug),
+            "comparison": attempt_comparison(session=session, metrics=metrics),
             "forbidden": feedback.get("forbidden_phrases") or [],
             "coach": feedback.get("coach"),
             "rewards": feedback.get("rewards") or {},
@@ -183,7 +375,7 @@ def report_context(*, session: UserSession, user) -> dict:
             "pass_score": feedback.get("pass_score"),
             "owner": owner,
             "xp_per_level": XP_PER_LEVEL,
-            "next_scenario": _next_scenario(user=owner, current_slug=slug),
+            "next_scenario": _next_scenario(user=owner, current_slug=slug, scenarios=scenarios),
         }
     )
     return context

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.exceptions import TeamNotFound
 from accounts.selectors import team_get_for_trainer
+from core.durations import format_duration
 from core.errors import DomainError
 from overview.dashboard import dashboard_for_user
 from overview.forms import AssignmentForm, ReviewForm
@@ -22,10 +23,9 @@ from overview.report import report_context
 from overview.team_analytics import WEEKS_CHOICES, analytics_options, team_analytics_for
 from performance.review import review_save, session_get_for_reviewer, sessions_to_review
 from performance.team_analytics import VIEW_AVERAGE, VIEW_LATEST
-from performance.views import format_duration
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.forms import ScenarioFilterForm
-from scenarios.selectors import ticket_rows
+from scenarios.selectors import category_label, ticket_rows
 from sessions_app.assignments import assignment_create, assignments_of_team
 from sessions_app.exceptions import SessionNotFound
 from sessions_app.models import SessionStatus
@@ -79,6 +79,7 @@ def scenario_list(request):
             "page_query": query.urlencode(),
             "matched": len(scenarios),
             "filtered": bool(filters),
+            "active_filters": len(filters),
             "total": len(everything),
             "recommended": recommended_next_scenario(user=request.user, scenarios=everything),
         },
@@ -100,7 +101,7 @@ def scenario_detail(request, slug):
             "scenario": scenario,
             "ticket": {
                 "priority": ticket.get("priority", ""),
-                "category": ticket.get("category", ""),
+                "category": category_label(ticket.get("category", "")),
                 "description": ticket.get("description", ""),
                 "customer_info": ticket_rows(ticket.get("customer_info")),
                 "technical_context": ticket_rows(ticket.get("technical_context")),

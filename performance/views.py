@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.exceptions import TeamNotFound
 from accounts.selectors import team_get_for_trainer
+from core.durations import format_duration
 from performance.exports import (
     ExportRangeInvalid,
     results_range,
@@ -23,13 +24,6 @@ from performance.selectors import dashboard_charts, performance_summary, scored_
 from sessions_app.exceptions import SessionNotFound
 
 HISTORY_PAGE_SIZE = 20
-
-
-def format_duration(seconds: int) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
 
 
 @login_required

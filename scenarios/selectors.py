@@ -35,6 +35,87 @@ def ticket_rows(mapping) -> list[tuple[str, str]]:
     ]
 
 
+# --- Category labels ---------------------------------------------------------------------------
+
+#: Whole categories whose label no word-by-word rule would find.
+CATEGORY_LABELS = {
+    "billing-refunds": "Billing & refunds",
+    "shipping-returns": "Shipping & returns",
+    "returns-exchanges": "Returns & exchanges",
+    "orders-delivery": "Orders & delivery",
+}
+#: Words written other than in lower case: acronyms and brand-like spellings.
+CATEGORY_WORDS = {
+    "2fa": "2FA",
+    "ai": "AI",
+    "api": "API",
+    "b2b": "B2B",
+    "crm": "CRM",
+    "dns": "DNS",
+    "faq": "FAQ",
+    "gdpr": "GDPR",
+    "id": "ID",
+    "ios": "iOS",
+    "it": "IT",
+    "mfa": "MFA",
+    "saas": "SaaS",
+    "sla": "SLA",
+    "sms": "SMS",
+    "sso": "SSO",
+    "tv": "TV",
+    "ui": "UI",
+    "vat": "VAT",
+    "vpn": "VPN",
+    "wifi": "Wi-Fi",
+}
+#: Word pairs written with a hyphen ("de-escalation", not "de escalation").
+CATEGORY_COMPOUNDS = {
+    ("de", "escalation"): "de-escalation",
+    ("e", "mail"): "e-mail",
+    ("e", "commerce"): "e-commerce",
+    ("two", "factor"): "two-factor",
+    ("wi", "fi"): "Wi-Fi",
+    ("log", "in"): "log-in",
+    ("sign", "in"): "sign-in",
+    ("self", "service"): "self-service",
+}
+
+
+def category_label(category: str | None) -> str:
+    """What a trainee reads for a ticket category: "de-escalation" is "De-escalation",
+    "saas-bug" is "SaaS bug", "billing-refunds" is "Billing & refunds". Every page that shows a
+    category shows this, never the slug.
+
+    Known categories and words come from the tables above; any other slug reads as a sentence
+    (words split at hyphens and underscores, the first one capitalised, "and" as "&"). A
+    category an author already wrote as words ("Account Security") is shown as written."""
+    text = str(category or "").strip()
+    if not text:
+        return ""
+    key = text.casefold()
+    if key in CATEGORY_LABELS:
+        return CATEGORY_LABELS[key]
+    if not any(sep in text for sep in "-_") and text != text.casefold():
+        return text  # written by hand, in words: the author's spelling stands
+    words = [w for w in key.replace("_", "-").replace(" ", "-").split("-") if w]
+    spelled: list[str] = []
+    index = 0
+    while index < len(words):
+        pair = tuple(words[index : index + 2])
+        if pair in CATEGORY_COMPOUNDS:
+            spelled.append(CATEGORY_COMPOUNDS[pair])
+            index += 2
+            continue
+        word = words[index]
+        between = 0 < index < len(words) - 1
+        spelled.append("&" if word == "and" and between else CATEGORY_WORDS.get(word, word))
+        index += 1
+    first = spelled[0]
+    if first == first.casefold():  # an acronym or brand keeps its own spelling
+        spelled[0] = first[:1].upper() + first[1:]
+    return " ".join(spelled)
+
+
 def prerequisite_graph() -> dict[str, list[str]]:
     """Every scenario's prerequisite slugs, `slug -> [slugs]`, in two queries."""
     slugs = Scenario.objects.values_list("slug", flat=True)
@@ -89,7 +170,9 @@ class Catalogue:
         self.scenarios = tuple(scenarios)
         self.categories = sorted({s.category for s in scenarios if s.category})
         self._search_text = {
-            s.id: " ".join((s.title, s.description, s.category, s.slug)).casefold()
+            s.id: " ".join(
+                (s.title, s.description, s.category, category_label(s.category), s.slug)
+            ).casefold()
             for s in scenarios
         }
         self.locking_prerequisites = {s.id: locking_prerequisites(s) for s in scenarios}

@@ -3,6 +3,7 @@ replies, without repeating oneself (near-duplicates found with RapidFuzz)."""
 
 from rapidfuzz import fuzz
 
+from core.durations import format_duration
 from performance.evaluators.base import CriterionResult, Evaluator, Transcript
 from performance.registry import register
 
@@ -41,12 +42,12 @@ class EfficiencyEvaluator(Evaluator):
             problems.append(f"{len(agent)} replies where about {expected} would do")
 
         budget = transcript.estimated_minutes * 60
-        minutes = transcript.duration_seconds / 60
+        took = format_duration(transcript.duration_seconds)
         if transcript.duration_seconds > budget:
             overrun = min(1.0, (transcript.duration_seconds - budget) / budget)
             score -= 10 + 30 * overrun
             problems.append(
-                f"took {minutes:.0f} min against an estimate of {transcript.estimated_minutes}"
+                f"took {took} against an estimate of {transcript.estimated_minutes} min"
             )
             evidence.append(agent[-1].evidence())
 
@@ -71,7 +72,7 @@ class EfficiencyEvaluator(Evaluator):
             rationale = "Efficiency suffered: " + "; ".join(problems) + "."
         else:
             rationale = (
-                f"Resolved in {len(agent)} replies and {minutes:.0f} min "
+                f"Resolved in {len(agent)} replies and {took} "
                 f"(estimate {transcript.estimated_minutes} min)."
             )
         tip = ""
@@ -88,7 +89,7 @@ class EfficiencyEvaluator(Evaluator):
                 )
             elif transcript.duration_seconds > budget:
                 tip = (
-                    f"The session took {minutes:.0f} min against a {transcript.estimated_minutes}"
+                    f"The session took {took} against a {transcript.estimated_minutes}"
                     " min estimate; move to the fix as soon as you know the cause."
                 )
             else:

@@ -63,6 +63,59 @@
   }
   window.dojoCelebrate = celebrate;
 
+  // The dashboard's recent sessions: a session scored (or re-scored by a trainer) while the
+  // page is open shows its score at once instead of "Active". Rows carry data-session-id; the
+  // status part is a polite live region. Event data only ever reaches the page as text.
+  function badge(text, extra, marker) {
+    const el = document.createElement("span");
+    el.className = "badge" + (extra ? " " + extra : "");
+    el.setAttribute(marker, "");
+    el.textContent = text;
+    return el;
+  }
+
+  function updateSessionRow(event) {
+    if (typeof event.session_id !== "string" || !/^[0-9a-f-]{36}$/i.test(event.session_id)) return;
+    const score = Number(event.score);
+    if (event.score === null || !Number.isFinite(score)) return;
+    const row = document.querySelector('[data-session-id="' + event.session_id + '"]');
+    if (!row) return;
+    const passed = event.passed === true;
+    row.setAttribute("data-session-status", "scored");
+    const state = row.querySelector("[data-session-state]");
+    if (state) {
+      const parts = [badge(
+        Math.round(score) + (passed ? " · passed" : " · not passed"),
+        passed ? "badge-pass" : "badge-fail",
+        "data-session-score",
+      )];
+      const xp = Number(event.xp_awarded);
+      const earlier = state.querySelector("[data-session-xp]");
+      if (typeof event.xp_awarded === "number" && xp > 0) {
+        parts.push(badge("+" + Math.round(xp) + " XP", "", "data-session-xp"));
+      } else if (earlier && event.xp_awarded === undefined) {
+        parts.push(earlier.cloneNode(true)); // a trainer's review changes the score, not the XP
+      }
+      const spaced = [];
+      parts.forEach((part, i) => { if (i) spaced.push(document.createTextNode(" ")); spaced.push(part); });
+      state.replaceChildren(...spaced);
+    }
+    const link = row.querySelector("[data-session-link]");
+    if (!link) return;
+    let action = row.querySelector("[data-session-action]");
+    if (!action) {
+      action = document.createElement("a");
+      action.className = "small session-action";
+      action.setAttribute("data-session-action", "");
+      (row.querySelector(".session-meta") || row).appendChild(action);
+    }
+    action.href = link.getAttribute("href");
+    const hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = " on " + link.textContent;
+    action.replaceChildren(document.createTextNode("Report"), hidden);
+  }
+
   let retry = 0;
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -83,6 +136,7 @@
         document.querySelectorAll("[data-level-title]").forEach((el) => { el.textContent = "Level " + event.level; });
         celebrate(event.level);
       }
+      if (event.type === "session.scored" || event.type === "session.reviewed") updateSessionRow(event);
       const text = describe(event);
       if (text) toast(text[0], text[1], text[2]);
     });
