@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views
@@ -24,6 +27,16 @@ urlpatterns = [
     # The split view serves its init script as a file: the CSP forbids inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", views.healthz, name="healthz"),
+    # The scenario file format, rendered from docs/scenarios.md (linked from the admin's help).
+    path("", include("scenarios.urls")),
+    # Browsers ask for /favicon.ico whatever the page says; the static file's name is hashed.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(
+            url=lazy(static, str)("img/favicon.ico"), http_method_names=["get", "head"]
+        ),
+        name="favicon",
+    ),
 ]
 
 handler400 = views.bad_request

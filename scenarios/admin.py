@@ -1,7 +1,7 @@
-"""Authoring scenarios in the Django admin: YAML editing with errors beside each field, bulk
-actions, export and a check of how a sample message is read. What trainees did with each
-scenario (attempts, pass rate) and the "try it" preview need sessions: `sessions_app.admin`
-adds them to this admin."""
+"""Authoring scenarios in the Django admin: YAML editing with errors beside each field (and
+their line), importing a file after a dry run, bulk actions, export and a check of how a sample
+message is read. What trainees did with each scenario (attempts, pass rate) and the "try it"
+preview need sessions: `sessions_app.admin` adds them to this admin."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,9 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
+from django.utils.text import format_lazy
 
-from scenarios.forms import YAMLDocumentField
+from scenarios import admin_import
+from scenarios.forms import LocatedErrorsMixin, YAMLDocumentField
 from scenarios.models import JSON_FIELDS, Scenario
 from scenarios.reading import read_message
 from scenarios.selectors import prerequisite_graph
@@ -66,20 +68,42 @@ NEW_SCENARIO_SKELETON = {
 }
 
 
-class ScenarioAdminForm(forms.ModelForm):
+def _with_format_link(text: str):
+    """Help text ending in a link to the format page the site serves (a new tab, so that the
+    author's unsaved edits stay where they are). Rendered unescaped by the admin: `text` is
+    ours and holds no markup."""
+    return format_lazy(
+        '{} <a href="{}" target="_blank" rel="noopener">The scenario file format '
+        "(opens in a new tab)</a>.",
+        text,
+        reverse_lazy("scenario-format"),
+    )
+
+
+class ScenarioAdminForm(LocatedErrorsMixin, forms.ModelForm):
+    located_fields = JSON_FIELDS
+
     ticket_template = YAMLDocumentField(
-        rows=12, help_text="YAML (or JSON). The format: docs/scenarios.md."
+        rows=12, help_text=_with_format_link("YAML or JSON; errors give the line.")
     )
     customer_persona = YAMLDocumentField(
         rows=28,
-        help_text=(
+        help_text=_with_format_link(
             "Facts are hidden from the trainee until asked for. asked_by takes topic words or "
             "whole example questions; they are matched by meaning (synonyms, word forms). "
             "Use “Check a message” above to see what a sample question asks."
         ),
     )
-    knowledge_base_entries = YAMLDocumentField(rows=20, required=False)
-    assessment_criteria = YAMLDocumentField(rows=14)
+    knowledge_base_entries = YAMLDocumentField(
+        rows=20,
+        required=False,
+        help_text=_with_format_link(
+            "The articles the trainee can search; the persona's resolution names their ids."
+        ),
+    )
+    assessment_criteria = YAMLDocumentField(
+        rows=14, help_text=_with_format_link("The rubric's criteria, their weights and pass mark.")
+    )
 
     class Meta:
         model = Scenario
@@ -138,6 +162,7 @@ class ScenarioAdmin(admin.ModelAdmin):
     filter_horizontal = ["prerequisites"]
     readonly_fields = ["category", "created_at", "updated_at"]
     change_form_template = "scenarios/admin/change_form.html"
+    change_list_template = "scenarios/admin/change_list.html"
     actions = ["activate", "deactivate", "duplicate", "export_yaml"]
     fieldsets = [
         (
@@ -161,7 +186,7 @@ class ScenarioAdmin(admin.ModelAdmin):
     ]
 
     class Media:
-        css = {"all": ["css/scenarios.css"]}
+        css = {"all": ["css/scenarios.css", "css/admin-scenarios.css"]}
 
     def get_changeform_initial_data(self, request):
         """A new scenario starts from a skeleton of the file format rather than `{}`."""
@@ -174,8 +199,32 @@ class ScenarioAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.read_view),
                 name="scenarios_scenario_read",
             ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="scenarios_scenario_import",
+            ),
+            path(
+                "import/preview/",
+                self.admin_site.admin_view(self.import_preview_view),
+                name="scenarios_scenario_import_preview",
+            ),
             *super().get_urls(),
         ]
+
+    def import_view(self, request):
+        return admin_import.upload_view(self, request)
+
+    def import_preview_view(self, request):
+        return admin_import.preview_view(self, request)
+
+    def changelist_view(self, request, extra_context=None):
+        can_import = self.has_add_permission(request) and self.has_change_permission(request)
+        extra_context = {
+            **(extra_context or {}),
+            "import_url": reverse("admin:scenarios_scenario_import") if can_import else None,
+        }
+        return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {

@@ -8,6 +8,7 @@ share one reader, and so that the services only ever see plain, JSON-compatible 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +21,10 @@ from scenarios.validation import SCENARIO_SCHEMA
 class ScenarioFileError(Exception):
     """A file that cannot be read as scenario documents at all (bad syntax, wrong shape)."""
 
-    def __init__(self, source: str, message: str):
+    def __init__(self, source: str, message: str, *, line: int | None = None):
         self.source = source
         self.message = message
+        self.line = line  # 1-based, when the parser knows where it stopped
         super().__init__(f"{source}: {message}")
 
 
@@ -86,17 +88,25 @@ def parse_yaml(text: str, *, source: str = "<text>"):
         # A SafeLoader subclass: no arbitrary Python objects.
         return yaml.load(text, Loader=_ScenarioYAMLLoader)
     except yaml.YAMLError as error:
-        raise ScenarioFileError(source, _yaml_error_message(error)) from None
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ScenarioFileError(source, _yaml_error_message(error), line=line) from None
+
+
+def parse_json(text: str, *, source: str = "<text>"):
+    """A JSON value, read as JSON rather than YAML so that a syntax error is told in JSON's
+    terms (a missing comma, not a YAML flow-mapping complaint) at its exact line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        message = f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"
+        raise ScenarioFileError(source, message, line=error.lineno) from None
 
 
 def parse_documents(text: str, *, source: str) -> list[SourcedDocument]:
     """The scenarios in one file's text. JSON files are read as JSON for exact error positions."""
     if source.lower().endswith(".json"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            message = f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"
-            raise ScenarioFileError(source, message) from None
+        data = parse_json(text, source=source)
     else:
         data = parse_yaml(text, source=source)
     if data is None:
@@ -121,6 +131,48 @@ def read_documents(paths) -> list[SourcedDocument]:
             raise ScenarioFileError(source, f"cannot be read ({error})") from None
         documents.extend(parse_documents(text, source=source))
     return documents
+
+
+# --- Finding a field in the text ------------------------------------------------------------
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def path_parts(path: str) -> list[str | int]:
+    """`customer_persona.facts[2].asked_by` as `["customer_persona", "facts", 2, "asked_by"]`."""
+    return [int(index) if index else key for key, index in _PATH_PART.findall(path)]
+
+
+def line_of(text: str, parts: list[str | int]) -> int | None:
+    """The 1-based line where a field path is written in YAML or JSON text, or None.
+
+    Validation works on parsed values and knows only the path; an author looks at the text.
+    When the path ends in a field that is missing (a required field, say), the line of the
+    deepest part that is there is the place to add it. Text that does not parse has no lines
+    to offer (its syntax error already carries one).
+    """
+    try:
+        node = yaml.compose(text, Loader=_ScenarioYAMLLoader)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in parts:
+        if isinstance(part, int) and isinstance(node, yaml.SequenceNode):
+            if not 0 <= part < len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        elif isinstance(part, str) and isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if k.value == part), None)
+            if found is None:
+                break
+            key, node = found
+            line = key.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 # --- Writing ---------------------------------------------------------------------------------

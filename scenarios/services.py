@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -25,12 +26,17 @@ DOCUMENT_DEFAULTS = {
 
 @dataclass(frozen=True)
 class ImportProblem:
-    """One reason an import was refused: which file, which scenario, which field."""
+    """One reason an import was refused: which file, which scenario, which field.
+
+    `index` is the scenario's position in its file's list (None for a one-scenario file), so
+    that a reader holding the file's text can point at the line (`loader.line_of`).
+    """
 
     source: str
     scenario: str
     path: str
     message: str
+    index: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
@@ -42,6 +48,40 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlannedScenario:
+    """What importing one document would do to the stored scenario with its slug."""
+
+    slug: str
+    title: str
+    changed_fields: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportPlan:
+    """An import's dry run: nothing written, the same checks as `scenarios_import`."""
+
+    created: list[PlannedScenario] = field(default_factory=list)
+    updated: list[PlannedScenario] = field(default_factory=list)
+    unchanged: list[PlannedScenario] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.created) + len(self.updated) + len(self.unchanged)
+
+    @property
+    def fingerprint(self) -> str:
+        """Names what the plan would do, so that a confirmation can tell whether the stored
+        scenarios moved since the author read the plan."""
+        rows = [
+            f"{kind}:{item.slug}:{','.join(item.changed_fields)}"
+            for kind in ("created", "updated", "unchanged")
+            for item in getattr(self, kind)
+        ]
+        return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
 def _prerequisite_slugs(document: dict) -> list[str]:
@@ -57,7 +97,9 @@ def _check_documents(documents: list[SourcedDocument]) -> tuple[dict, list[Impor
     by_slug: dict[str, SourcedDocument] = {}
     for item in documents:
         for problem in validate_scenario_document(item.document):
-            problems.append(ImportProblem(item.source, item.label, problem.path, problem.message))
+            problems.append(
+                ImportProblem(item.source, item.label, problem.path, problem.message, item.index)
+            )
         if not isinstance(item.document, dict) or item.slug is None:
             continue
         if item.slug in by_slug:
@@ -67,6 +109,7 @@ def _check_documents(documents: list[SourcedDocument]) -> tuple[dict, list[Impor
                     item.label,
                     "slug",
                     f"the slug is also used in {by_slug[item.slug].source}",
+                    item.index,
                 )
             )
             continue
@@ -90,7 +133,9 @@ def _check_documents(documents: list[SourcedDocument]) -> tuple[dict, list[Impor
     )
     for slug, found in prerequisite_problems.items():
         item = by_slug[slug]
-        problems.extend(ImportProblem(item.source, item.label, p.path, p.message) for p in found)
+        problems.extend(
+            ImportProblem(item.source, item.label, p.path, p.message, item.index) for p in found
+        )
     return by_slug, problems, warnings
 
 
@@ -125,6 +170,43 @@ def scenarios_import(*, documents: list[SourcedDocument]) -> ImportResult:
         for slug, prerequisites in wanted.items():
             saved[slug].prerequisites.set([ids[p] for p in prerequisites])
     return result
+
+
+def _stored_values(document: dict) -> dict:
+    """A document as the import would store it: defaults filled in, prerequisites as a set."""
+    full = {**DOCUMENT_DEFAULTS, **document}
+    values = {key: full.get(key) for key in DOCUMENT_FIELDS if key != "slug"}
+    values["prerequisites"] = sorted(set(_prerequisite_slugs(full)))
+    return values
+
+
+def scenarios_import_plan(*, documents: list[SourcedDocument]) -> ImportPlan:
+    """What `scenarios_import` would do with these documents, writing nothing.
+
+    The same checks run first and raise the same ScenarioImportError, so a file the dry run
+    accepts is one the import accepts, unless stored scenarios change in between. Each
+    scenario is then compared with the stored one field by field, as the import would write
+    it (defaults filled in; prerequisites compared as a set, since their order is not kept).
+    """
+    by_slug, problems, warnings = _check_documents(documents)
+    if problems:
+        raise ScenarioImportError(problems)
+    stored = {
+        scenario.slug: scenario.to_document()
+        for scenario in Scenario.objects.filter(slug__in=by_slug).prefetch_related("prerequisites")
+    }
+    plan = ImportPlan(warnings=warnings)
+    for slug, item in by_slug.items():
+        incoming = _stored_values(item.document)
+        title = str(item.document.get("title", slug))
+        if slug not in stored:
+            plan.created.append(PlannedScenario(slug, title))
+            continue
+        current = _stored_values(stored[slug])
+        changed = tuple(key for key in incoming if incoming[key] != current[key])
+        target = plan.updated if changed else plan.unchanged
+        target.append(PlannedScenario(slug, title, changed))
+    return plan
 
 
 def scenarios_export(*, slugs: list[str] | None = None) -> str:

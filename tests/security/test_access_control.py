@@ -45,6 +45,12 @@ LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 PUBLIC = {
     "": ({"get", "post"}, "the landing page; a POST renders the same page and changes nothing"),
     "healthz": ({"get", "post"}, "load-balancer liveness check: {status: ok}, no data"),
+    "favicon.ico": ({"get"}, "a redirect to the static icon browsers ask for on every site"),
+    "docs/scenarios/": (
+        {"get"},
+        "the scenario file format, rendered from docs/scenarios.md: published documentation "
+        "(like api/docs/), no data, nothing read from the database",
+    ),
     "admin/login/": ({"get", "post"}, "the admin's sign-in form (axes-limited, issue 10 §2)"),
     "admin/logout/": ({"get", "post"}, "redirects to the admin, which asks to sign in"),
     "accounts/login/": ({"get", "post"}, "allauth sign-in (axes- and rate-limited)"),
