@@ -156,9 +156,18 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["public_name", "first_name", "last_name", "timezone", "on_leaderboard"]
+        fields = [
+            "public_name",
+            "first_name",
+            "last_name",
+            "timezone",
+            "on_leaderboard",
+            "paced_replies",
+        ]
         help_texts = {
-            "on_leaderboard": "Off: you are left out of the leaderboard other trainees see."
+            "on_leaderboard": "Off: you are left out of the leaderboard other trainees see.",
+            "paced_replies": "The customer pauses to read your message, then types at their "
+            "own speed. Off: replies appear as fast as they are written.",
         }
 
     def __init__(self, *args, **kwargs):

@@ -72,6 +72,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     on_leaderboard = models.BooleanField(
         "show me on the leaderboard", default=True, db_default=True
     )
+    # Off: the customer's replies stream as fast as they come, with no pause to read or type.
+    paced_replies = models.BooleanField(
+        "customer types at a human pace", default=True, db_default=True
+    )
     # `xp` only ever changes through gamification's ledger (atomic F() updates); `level`
     # is kept equal to level_for_xp(xp) in the same UPDATE.
     level = models.PositiveIntegerField(default=1)

@@ -27,7 +27,14 @@ from core.groups import user_group
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELDS = ("public_name", "first_name", "last_name", "timezone", "on_leaderboard")
+PROFILE_FIELDS = (
+    "public_name",
+    "first_name",
+    "last_name",
+    "timezone",
+    "on_leaderboard",
+    "paced_replies",
+)
 
 
 def user_update_profile(*, user: User, data: dict) -> User:

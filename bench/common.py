@@ -39,6 +39,7 @@ def server_env(**extra) -> dict:
         "REDIS_URL": REDIS_URL,
         "LOG_LEVEL": "WARNING",
         "OFFLINE_ENGINE_PACE": "0",
+        "CUSTOMER_PACING": "false",
         # Simulated trainees type far faster than people: the per-socket flood guard would
         # (rightly) refuse them, so it is opened up; everything else is as in production.
         "CHAT_RATE_LIMIT": "1000000/1s",
@@ -223,6 +224,7 @@ def django_setup() -> None:
                 "SECURE_SSL_REDIRECT",
                 "LOG_LEVEL",
                 "OFFLINE_ENGINE_PACE",
+                "CUSTOMER_PACING",
                 "CHAT_RATE_LIMIT",
                 "CHAT_MAX_TURNS",
                 "BENCH_STATIC_ROOT",

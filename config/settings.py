@@ -382,6 +382,9 @@ SCORING_JUDGE = env.bool("SCORING_JUDGE", default=True)
 CUSTOMER_ENGINE = env.str("CUSTOMER_ENGINE", default="openai" if OPENAI_API_KEY else "offline")
 # Seconds between streamed deltas of the offline engine: a natural typing pace; 0 in tests.
 OFFLINE_ENGINE_PACE = env.float("OFFLINE_ENGINE_PACE", default=0.03)
+# The customer pauses to read, then types at the persona's speed (sessions_app/pacing.py);
+# each trainee may turn it off. Off in tests and benchmarks.
+CUSTOMER_PACING = env.bool("CUSTOMER_PACING", default=True)
 
 # --- Chat limits -------------------------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = 4000

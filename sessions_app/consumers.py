@@ -32,6 +32,7 @@ from sessions_app.services import (
     CustomerTurn,
     KnownTranscript,
     customer_reply_stream,
+    customer_turn_owed,
     customer_turn_running,
     message_post_agent,
     message_post_agent_for_turn,
@@ -265,13 +266,24 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         # Forgotten until this turn is stored: a failed turn leaves nothing to start from.
         self.known_context = None
         try:
-            await self._customer_turn(agent_message, lock, context, echo=echo)
+            turn = await self._customer_turn(agent_message, lock, context, echo=echo)
+            # Another tab's message stored while the customer was answering got `busy`:
+            # answer it now, from here, so that it streams to every tab like any other.
+            while turn is not None and turn.owed:
+                owed = await db_call(customer_turn_owed)(self.session_pk)
+                if owed is None:
+                    break  # answered already, or another turn is running: that one answers
+                lock, context, agent_message = owed
+                self.known_context = None
+                turn = await self._customer_turn(agent_message, lock, context, echo=None)
         finally:
             held, self.held_statuses = self.held_statuses, None
             for payload in held:
                 await self.send_frame(payload)
 
-    async def _customer_turn(self, agent_message, lock, context, *, echo):
+    async def _customer_turn(self, agent_message, lock, context, *, echo) -> CustomerTurn | None:
+        """One customer turn, streamed here and mirrored to the other tabs; the turn once its
+        reply is stored, None if it failed (the error is sent)."""
         turn = CustomerTurn(session_id=self.session_pk, reply_to_id=agent_message.pk)
         message_id = str(turn.message_id)
         # An error about the answer names the trainee's message too: the page offers to ask
@@ -282,8 +294,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         others = _Outbox(self, message_id)
         if echo is not None:
             others.queue(echo)
+        begun = False
 
         async def started():
+            nonlocal begun
+            begun = True
             typing = {"type": "customer.typing", "message_id": message_id}
             await self.send_frame(typing)
             others.queue(typing)
@@ -301,9 +316,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 await stream.aclose()  # interrupted mid-reply: free the turn lock now
         except DomainError as error:
             await self.send_error(error.code, error.message, **about)
-            others.queue({"type": "customer.cancelled", "message_id": message_id})
+            if begun:
+                # Not for `busy`: nothing of this turn was shown, and the other tabs' typing
+                # indicator belongs to the turn that is running.
+                others.queue({"type": "customer.cancelled", "message_id": message_id})
             await others.send()
-            return
+            return None
         except Exception:
             logger.exception("Customer engine crashed", extra={"session_id": str(self.session_pk)})
             await self.send_error(
@@ -313,7 +331,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             )
             others.queue({"type": "customer.cancelled", "message_id": message_id})
             await others.send()
-            return
+            return None
 
         self.known_context = turn.next_context
         if turn.message is not None:
@@ -329,6 +347,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.send_frame(frame)
             others.queue(frame)
         await others.send()
+        return turn
 
     async def on_session_end(self):
         try:

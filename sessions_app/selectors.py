@@ -1,10 +1,12 @@
 """Reads about training sessions. Only the owner (and staff) may see a session."""
 
+from collections.abc import Callable
+
 from django.db.models import Exists, OuterRef, Prefetch
 
 from scenarios.models import Scenario
 from sessions_app.exceptions import SessionNotFound
-from sessions_app.models import ChatMessage, SessionStatus, UserSession
+from sessions_app.models import ChatMessage, MessageRole, SessionStatus, UserSession
 
 
 def missing_prerequisites(*, user, scenario: Scenario) -> list[Scenario]:
@@ -66,3 +68,23 @@ def session_detail_for_user(*, user, session_id) -> UserSession:
         .get(pk=session.pk)
     )
     return session
+
+
+def conversation_position(rows) -> Callable:
+    """A sort key putting each customer reply right after the message it answered, for `rows`
+    of `(id, seq, role, reply_to)` (or more columns after these) in seq order.
+
+    Seq order is the order messages were stored, and another tab's message stored while the
+    customer was answering (it got `busy`) comes before that answer although the customer never
+    saw it. The customer's next turn and the rubric both read the conversation in this order,
+    as it was lived, so a question answered late still counts as asked and answered."""
+    seq_of = {str(row[0]): row[1] for row in rows}
+
+    def position(row):
+        _id, seq, role, reply_to = row[:4]
+        answered = seq_of.get(str(reply_to)) if reply_to else None
+        if role == MessageRole.CUSTOMER and answered is not None and answered < seq:
+            return (answered, 1, seq)
+        return (seq, 0, seq)
+
+    return position

@@ -22,7 +22,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.cache import CACHE_UNREACHABLE
@@ -54,7 +54,8 @@ from sessions_app.models import (
     SessionStatus,
     UserSession,
 )
-from sessions_app.selectors import missing_prerequisites
+from sessions_app.pacing import Pacing, paced, pacing_for
+from sessions_app.selectors import conversation_position, missing_prerequisites
 from sessions_app.signals import session_ended
 
 logger = logging.getLogger(__name__)
@@ -401,6 +402,9 @@ class CustomerTurn:
     # (`message_post_agent(known=…)`), set when the reply is stored right after the message.
     context: EngineContext | None = None
     next_context: KnownTranscript | None = None
+    # Set once the reply is stored: an agent message was stored that this turn did not see
+    # (another tab's, refused with `busy` meanwhile); `customer_turn_owed` picks it up.
+    owed: bool = False
 
 
 @dataclass(frozen=True)
@@ -420,6 +424,24 @@ class EngineContext(KnownTranscript):
     scenario: dict
     state: dict
     tokens_used: int
+    paced: bool = False  # stream the reply at a person's pace (sessions_app/pacing.py)
+
+    @property
+    def pacing(self) -> Pacing:
+        agent = [turn.content for turn in self.transcript if turn.role == MessageRole.AGENT]
+        persona = self.scenario.get("customer_persona") or {}
+        return pacing_for(
+            persona=persona, agent_text=agent[-1] if agent else "", enabled=self.paced
+        )
+
+
+def conversation_order(rows) -> list[Turn]:
+    """The transcript as the customer lived it, from `(id, seq, role, reply_to, content)` rows
+    in seq order: each customer reply right after the message it answered
+    (`selectors.conversation_position`)."""
+    return [
+        Turn(role=row[2], content=row[4]) for row in sorted(rows, key=conversation_position(rows))
+    ]
 
 
 def _turn_context(session_id) -> EngineContext:
@@ -435,9 +457,13 @@ def _context_of(
     """What the engine needs, from the session row and its messages. A caller that already
     has the transcript up to message `seq` passes both (`message_post_agent(known=…)`)."""
     if transcript is None:
-        rows = list(session.messages.order_by("seq").values_list("seq", "role", "content"))
-        transcript = [Turn(role=role, content=content) for _, role, content in rows]
-        seq = rows[-1][0] if rows else 0
+        rows = list(
+            session.messages.order_by("seq").values_list(
+                "id", "seq", "role", "meta__reply_to", "content"
+            )
+        )
+        transcript = conversation_order(rows)
+        seq = rows[-1][1] if rows else 0
     return EngineContext(
         seq=seq,
         transcript=transcript,
@@ -445,7 +471,17 @@ def _context_of(
         scenario=session.scenario_document,
         state=session.engine_state or {},
         tokens_used=session.tokens_used,
+        paced=_paced(session),
     )
+
+
+def _paced(session: UserSession) -> bool:
+    """Whether this trainee's customer types at a person's pace: on unless switched off for the
+    site (tests, benchmarks) or by the trainee. Read only when it can matter."""
+    if not settings.CUSTOMER_PACING:
+        return False
+    users = get_user_model().objects
+    return users.filter(pk=session.user_id, paced_replies=True).exists()
 
 
 def _store_customer_reply(turn: CustomerTurn, result, engine_name: str) -> None:
@@ -541,7 +577,7 @@ async def customer_reply_stream(
         engine, reply = _engine_reply(context)
         if on_start is not None:
             await on_start()
-        async for delta in reply:
+        async for delta in paced(reply, context.pacing):
             yield delta
         result = _result_of(reply)
         await db_call(_store_and_release)(turn, result, engine.name, lock)
@@ -554,6 +590,52 @@ def _store_and_release(turn: CustomerTurn, result, engine_name: str, lock: TurnL
         _store_customer_reply(turn, result, engine_name)
     finally:
         lock.release()
+    # After the release: a message stored later than this check finds the lock free and gets
+    # its own turn; one stored earlier was refused (`busy`) and is seen here.
+    turn.owed = _unseen_agent_message(turn)
+
+
+def _unseen_agent_message(turn: CustomerTurn) -> bool:
+    """Whether an agent message was stored that `turn` did not answer (its context ended
+    before it). Best effort: the reply is stored already, and a failure here must not make
+    the turn look failed."""
+    if turn.message is None or turn.status != SessionStatus.ACTIVE:
+        return False
+    if turn.context is not None and turn.message.seq != turn.context.seq + 1:
+        return True  # stored between the context and the reply
+    try:
+        return ChatMessage.objects.filter(
+            session_id=turn.session_id, seq__gt=turn.message.seq, role=MessageRole.AGENT
+        ).exists()
+    except DatabaseError:
+        logger.warning("Could not check for unanswered messages", exc_info=True)
+        return False
+
+
+def customer_turn_owed(session_id) -> tuple[TurnLock, EngineContext, ChatMessage] | None:
+    """After a turn whose reply left an agent message unanswered (`CustomerTurn.owed`): take
+    the session's `TurnLock` and return it with the context for the next turn and the agent
+    message it answers (the latest). None, with no lock held, when there is nothing to answer
+    (the customer has the last word, the session is over) or another turn is running (that
+    one answers it). The chat socket whose turn ended calls this, so the answer streams to
+    every tab like any other."""
+    lock = TurnLock(session_id)
+    if not lock.acquire():
+        return None
+    try:
+        session = UserSession.objects.get(pk=session_id)
+        if session.status != SessionStatus.ACTIVE:
+            lock.release()
+            return None
+        context = _context_of(session)
+        if not context.transcript or context.transcript[-1].role != MessageRole.AGENT:
+            lock.release()
+            return None
+        message = session.messages.filter(role=MessageRole.AGENT).order_by("-seq").first()
+    except BaseException:
+        lock.release()
+        raise
+    return lock, context, message
 
 
 def customer_reply(*, session: UserSession, reply_to: ChatMessage | None = None) -> CustomerTurn:

@@ -14,6 +14,7 @@ def _test_settings(settings, request):
     from config.celery import app as celery_app
 
     settings.OFFLINE_ENGINE_PACE = 0
+    settings.CUSTOMER_PACING = False
     # Argon2 costs ~100 ms and 100 MB per hash; tests that are about hashing opt back in.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     eager = request.node.get_closest_marker("celery_worker") is None

@@ -35,6 +35,7 @@ class UserSerializer(serializers.ModelSerializer):
             "public_name",
             "display_name",
             "on_leaderboard",
+            "paced_replies",
             "level",
             "xp",
             "xp_into_level",
@@ -54,6 +55,9 @@ class UserUpdateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False)
     on_leaderboard = serializers.BooleanField(required=False)
+    paced_replies = serializers.BooleanField(
+        required=False, help_text="Whether the customer types at a human pace in the chat."
+    )
     preferences = serializers.DictField(required=False)
 
     def validate_timezone(self, value):

@@ -18,6 +18,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from scenarios.reading import TurnReading
 from scenarios.reading.turn import WrongFix
 from sessions_app.engines.customer import CustomerState, TurnRecord, replay
+from sessions_app.selectors import conversation_position
 
 _ANALYZER = SentimentIntensityAnalyzer()
 
@@ -141,15 +142,21 @@ class Transcript:
         started_at: datetime | None = None,
         ended_at: datetime | None = None,
     ) -> Transcript:
-        """`messages` are ChatMessage rows or dicts with id, seq, role, content (any order)."""
+        """`messages` are ChatMessage rows or dicts with id, seq, role, content (any order), and
+        `meta.reply_to` where a customer reply names the message it answered: they are read in
+        the order the conversation was lived (`sessions_app.selectors.conversation_position`)."""
         rows = []
         for raw in messages:
             get = raw.get if isinstance(raw, dict) else lambda name, r=raw: getattr(r, name, None)
-            rows.append((get("seq") or 0, str(get("id")), get("role"), get("content") or "", raw))
-        rows.sort(key=lambda row: row[0])
+            reply_to = (get("meta") or {}).get("reply_to")
+            rows.append(
+                (str(get("id")), get("seq") or 0, get("role"), reply_to, get("content") or "", raw)
+            )
+        rows.sort(key=lambda row: row[1])
+        rows.sort(key=conversation_position(rows))
         counters: dict[str, int] = {}
         built = []
-        for index, (seq, message_id, role, content, raw) in enumerate(rows):
+        for index, (message_id, seq, role, _reply_to, content, raw) in enumerate(rows):
             role_index = counters.get(role, 0)
             counters[role] = role_index + 1
             created = raw.get("created_at") if isinstance(raw, dict) else raw.created_at

@@ -18,9 +18,14 @@
   const counter = document.getElementById("chat-counter");
   const connection = document.getElementById("chat-connection");
   const alertBox = document.getElementById("chat-alert");
+  const waitBox = document.getElementById("chat-wait");
   const notice = document.getElementById("chat-notice");
   const mood = document.getElementById("chat-mood");
   const timer = document.getElementById("chat-timer");
+  const turnsCount = document.getElementById("chat-turns");
+  const turnsBox = document.getElementById("chat-turns-box");
+  const turnsMost = parseInt(cfg.turnsMost, 10) || 0;
+  const moods = document.getElementById("chat-moods");
   const endButton = document.getElementById("chat-end");
   const endDialog = document.getElementById("chat-end-dialog");
 
@@ -70,6 +75,18 @@
 
   function scrollDown() { transcript.scrollTop = transcript.scrollHeight; }
 
+  // The transcript scrolls inside a pane that notices above it can shrink: whoever was reading
+  // the newest message keeps seeing it; whoever scrolled up to read older ones stays there.
+  let paneHeight = transcript.clientHeight;
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      const shrunk = Math.max(0, paneHeight - transcript.clientHeight);
+      paneHeight = transcript.clientHeight;
+      const below = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight;
+      if (below <= 24 + shrunk) scrollDown();
+    }).observe(transcript);
+  }
+
   function render(message) {
     let li = findMessage(message.id);
     const unsent = message.client_id ? pending.get(message.client_id) || failed.get(message.client_id) : null;
@@ -86,7 +103,26 @@
     textOf(li).textContent = message.content;
     placeInOrder(li);
     scrollDown();
+    if (message.role === "agent") updateTurns();
+    else if (message.role === "customer") customerSpoke();
     return li;
+  }
+
+  // The trainee's replies so far: stored ones and those still on their way (not refused ones).
+  function updateTurns() {
+    if (!turnsCount) return;
+    let count = 0;
+    for (const li of transcript.querySelectorAll(".chat-msg-agent")) {
+      if (li.dataset.messageId || li.classList.contains("chat-msg-pending")) count += 1;
+    }
+    turnsCount.textContent = String(count);
+    if (turnsBox) turnsBox.classList.toggle("chat-turns-over", turnsMost > 0 && count > turnsMost);
+  }
+
+  // A customer message arrived: whatever it was waiting for, the wait is over.
+  function customerSpoke() {
+    showWait("");
+    if (panels.active() !== "chat") panels.markUnread();
   }
 
   function placeInOrder(li) {
@@ -134,11 +170,43 @@
     if (!mood || !value) return;
     mood.dataset.mood = value;
     mood.querySelector("[data-mood-label]").textContent = value;
+    recordMood(value);
+  }
+
+  // The mood line beside the transcript: one marker per change, each with its words.
+  function recordMood(value) {
+    if (!moods) return;
+    const last = moods.lastElementChild;
+    if (last && last.dataset.mood === value) return;
+    const turn = turnsCount ? parseInt(turnsCount.textContent, 10) || 0 : 0;
+    const when = turn ? "After turn " + turn : "At the start";
+    const li = document.createElement("li");
+    li.className = "chat-mood-mark";
+    li.dataset.mood = value;
+    li.dataset.turn = String(turn);
+    li.title = when + ": " + value;
+    const dot = document.createElement("span");
+    dot.className = "chat-mood-dot";
+    dot.setAttribute("aria-hidden", "true");
+    const label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = when + ": ";
+    li.appendChild(dot);
+    li.appendChild(label);
+    li.appendChild(document.createTextNode(value));
+    moods.appendChild(li);
   }
 
   function showAlert(text) {
     alertBox.textContent = text;
     alertBox.hidden = !text;
+  }
+
+  // A polite note, not an error: this message is stored and waits for the customer.
+  function showWait(text) {
+    if (!waitBox || waitBox.textContent === text) return;
+    waitBox.textContent = text;
+    waitBox.hidden = !text;
   }
 
   function setStatus(newStatus, outcome) {
@@ -186,6 +254,8 @@
     transcript.textContent = "";
     for (const message of frame.messages || []) render(message);
     for (const el of unsent) if (!el.isConnected) transcript.appendChild(el);
+    updateTurns();
+    showWait("");
     setMood(frame.mood);
     setTyping(Boolean(frame.customer_typing));
     scrollDown();
@@ -198,6 +268,12 @@
   const RETRY_ANSWER = new Set(["engine_error", "unavailable"]);
 
   function onError(frame) {
+    if (frame.code === "busy") {
+      // Another tab's message is being answered; this one is stored, and the server answers
+      // it once that reply is done. Nothing failed: say so quietly, until the customer speaks.
+      showWait(customerName + " is answering another message first. Yours is saved and will be answered next.");
+      return;
+    }
     if (frame.message_id) dropStream(frame.message_id);
     const item = frame.client_id ? pending.get(frame.client_id) : null;
     if (item && frame.code === "rate_limited") {
@@ -230,6 +306,7 @@
     pending.delete(clientId);
     item.el.classList.add("chat-msg-failed");
     item.el.classList.remove("chat-msg-pending");
+    updateTurns();
   }
 
   function offerRetry(clientId, item) {
@@ -246,6 +323,7 @@
       item.el.classList.remove("chat-msg-failed");
       item.el.classList.add("chat-msg-pending");
       pending.set(clientId, item);
+      updateTurns();
       showAlert("");
       // Offline: it stays pending and goes out with the next `history`.
       send({ type: "agent.message", content: item.content, client_id: clientId });
@@ -374,6 +452,68 @@
     connect();
   });
 
+  // ---- narrow screens: chat, ticket and knowledge base as tabs -------------------------------
+  // Wide screens show all three side by side and hide the tab list; narrow ones show one panel
+  // at a time, the conversation first, so the reply box is never below the ticket.
+  const panels = (function () {
+    const tablist = document.getElementById("chat-tabs");
+    const side = document.querySelector(".chat-side");
+    const narrow = window.matchMedia("(max-width: 860px)");
+    const tabs = tablist ? Array.from(tablist.querySelectorAll('[role="tab"]')) : [];
+    const names = ["chat", "ticket", "kb"];
+    const areas = tabs.map(function (tab) { return document.getElementById(tab.getAttribute("aria-controls")); });
+    const unread = tablist ? tablist.querySelector(".chat-tab-unread") : null;
+    let selected = 0;
+
+    function apply() {
+      if (!tablist || areas.some(function (area) { return !area; })) return;
+      const tabbed = narrow.matches;
+      tablist.hidden = !tabbed;
+      tabs.forEach(function (tab, index) {
+        const on = index === selected;
+        tab.setAttribute("aria-selected", on ? "true" : "false");
+        tab.tabIndex = on ? 0 : -1;
+        const area = areas[index];
+        area.hidden = tabbed && !on;
+        if (tabbed) area.setAttribute("role", "tabpanel");
+        else area.removeAttribute("role");
+      });
+      side.hidden = tabbed && selected === 0;
+      if (!tabbed || selected === 0) {
+        if (unread) unread.hidden = true;
+        scrollDown();
+      }
+    }
+
+    function select(index, focusTab) {
+      selected = (index + tabs.length) % tabs.length;
+      apply();
+      if (focusTab) tabs[selected].focus();
+    }
+
+    tabs.forEach(function (tab, index) {
+      tab.addEventListener("click", function () { select(index, false); });
+      tab.addEventListener("keydown", function (event) {
+        let next = null;
+        if (event.key === "ArrowRight") next = index + 1;
+        else if (event.key === "ArrowLeft") next = index - 1;
+        else if (event.key === "Home") next = 0;
+        else if (event.key === "End") next = tabs.length - 1;
+        if (next === null) return;
+        event.preventDefault();
+        select(next, true);
+      });
+    });
+    if (narrow.addEventListener) narrow.addEventListener("change", apply);
+    apply();
+
+    return {
+      active: function () { return narrow.matches ? names[selected] : "chat"; },
+      show: function (name) { if (narrow.matches && names[selected] !== name) select(names.indexOf(name), false); },
+      markUnread: function () { if (unread) unread.hidden = false; },
+    };
+  })();
+
   // ---- composing ----------------------------------------------------------------------------
   function newClientId() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
@@ -405,6 +545,7 @@
     pending.set(clientId, { content: content, el: li });
     input.value = "";
     updateCounter();
+    updateTurns();
     scrollDown();
     // Offline: it stays pending and goes out with the next `history`.
     send({ type: "agent.message", content: content, client_id: clientId });
@@ -441,6 +582,7 @@
   // ---- knowledge base: insert an article into the reply ----------------------------------------
   function insertIntoReply(text) {
     if (input.disabled || !text) return;
+    panels.show("chat"); // on a phone the article is on its own tab: back to the reply box
     const start = input.selectionStart == null ? input.value.length : input.selectionStart;
     const end = input.selectionEnd == null ? start : input.selectionEnd;
     const before = input.value.slice(0, start);
@@ -500,6 +642,14 @@
       if (endDialog.returnValue === "confirm") endSession();
       else endButton.focus();
     });
+  }
+
+  // ---- focus -------------------------------------------------------------------------------
+  // The reply box is where the trainee starts (not 14 Tab presses away, past End session).
+  // Not on touch screens, where focusing it would open the on-screen keyboard over the chat.
+  if (status === "active" && !window.matchMedia("(pointer: coarse)").matches &&
+      (!document.activeElement || document.activeElement === document.body)) {
+    input.focus({ preventScroll: true });
   }
 
   if (status === "active") connect();

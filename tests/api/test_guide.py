@@ -49,7 +49,12 @@ def _server_env(sqlite_path: Path) -> dict:
         if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
         and not k.startswith(("DJANGO_", "THROTTLE_", "PYTEST"))
     }
-    env.update(SQLITE_PATH=str(sqlite_path), OFFLINE_ENGINE_PACE="0", LOG_LEVEL="WARNING")
+    env.update(
+        SQLITE_PATH=str(sqlite_path),
+        OFFLINE_ENGINE_PACE="0",
+        CUSTOMER_PACING="false",
+        LOG_LEVEL="WARNING",
+    )
     return env
 
 

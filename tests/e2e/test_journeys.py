@@ -485,9 +485,13 @@ def test_chat_can_be_used_with_the_keyboard_alone(
     page.goto(asgi_server(f"/sessions/{active_session.id}/"))
     wait_connected(page)
 
-    # Tab from the top: the skip link first, then the page in reading order, each with a ring
-    page.locator("body").focus()
-    stops = tab_until(page, lambda f: f["id"] == "chat-input")
+    # The reply box has focus on arrival
+    assert focused(page)["id"] == "chat-input"
+
+    # Shift+Tab back to the top of the page, then Tab through it: the skip link first, then the
+    # page in reading order, each with a ring
+    tab_until(page, lambda f: f["text"] == "Skip to content", key="Shift+Tab", limit=60)
+    stops = [focused(page), *tab_until(page, lambda f: f["id"] == "chat-input")]
     assert stops[0]["text"] == "Skip to content"
     order = [s["id"] or s["text"] for s in stops]
     assert order.index("chat-end") < order.index("kb-search") < order.index("chat-input")

@@ -7,6 +7,7 @@ from django.utils.html import escape
 
 from scenarios.forms import ScenarioFilterForm
 from scenarios.selectors import category_label
+from sessions_app.services import session_start
 from tests.factories import ScenarioFactory
 
 LIBRARY_LABELS = {
@@ -64,7 +65,7 @@ def test_the_filter_offers_labels_in_label_order_and_keeps_slugs_as_values():
 
 
 @pytest.mark.django_db
-def test_cards_recommendation_filters_and_detail_page_show_the_label(client_user):
+def test_cards_recommendation_filters_detail_and_chat_pages_show_the_label(client_user, user):
     scenario = ScenarioFactory(slug="blank-dashboard", title="Blank dashboard")
     scenario.ticket_template = {**scenario.ticket_template, "category": "saas-bug"}
     scenario.save()
@@ -90,6 +91,11 @@ def test_cards_recommendation_filters_and_detail_page_show_the_label(client_user
     detail = client_user.get(reverse("scenario-detail", args=[scenario.slug])).content.decode()
     assert detail.count('<span class="badge">SaaS bug</span>') == 2  # header and ticket
     assert "saas-bug" not in detail
+
+    session = session_start(user=user, scenario=scenario)
+    chat = client_user.get(reverse("session-detail", args=[session.pk])).content.decode()
+    assert '<span class="badge">SaaS bug</span>' in chat
+    assert "saas-bug" not in chat
 
 
 @pytest.mark.django_db

@@ -70,6 +70,7 @@ def two_servers(transactional_db, settings, tmp_path):
         "DJANGO_DEBUG": "true",
         "DB_CONN_MAX_AGE": "0",
         "OFFLINE_ENGINE_PACE": "0.005",
+        "CUSTOMER_PACING": "false",
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "CUSTOMER_ENGINE": "offline",
         "LOG_LEVEL": "WARNING",
