@@ -99,7 +99,8 @@ def compose(
     if reaction.outcome == "resolved":
         return str(resolution.get("confirm") or "").strip() or picker.pick("confirm")
     if reaction.outcome == "escalated":
-        last = str(resolution.get("unresolved") or "").strip() or picker.pick("unresolved")
+        own = str(resolution.get("unresolved") or "").strip()
+        last = f"{own} {picker.pick('leaving')}" if own else picker.pick("unresolved")
         return " ".join(part for part in (_feelings(reaction, picker), last) if part)
 
     parts = [_feelings(reaction, picker)]

@@ -223,10 +223,20 @@
       document.querySelectorAll("[data-kb-insert], .chat-retry").forEach(function (button) { button.disabled = true; });
       stopHeartbeat();
       setTyping(false);
-      notice.textContent = outcome === "escalated"
-        ? "The customer has asked for someone else. The session has ended and is being scored…"
-        : "The session has ended and is being scored…";
       notice.hidden = false;
+      if (outcome === "escalated") {
+        // The customer walked out: the trainee reads their last words and moves on when ready,
+        // rather than being taken to the report a moment after the line appears.
+        notice.textContent = "The customer has asked for someone else, so the session has ended. ";
+        const toReport = document.createElement("button");
+        toReport.type = "button";
+        toReport.className = "btn";
+        toReport.textContent = "See your report";
+        toReport.addEventListener("click", function () { window.location.reload(); });
+        notice.appendChild(toReport);
+        return;
+      }
+      notice.textContent = "The session has ended and is being scored…";
       // The page itself shows the report once the session is no longer active.
       setTimeout(function () { window.location.reload(); }, 1500);
     }

@@ -338,6 +338,11 @@ def test_rude_agent_makes_the_customer_escalate_and_fails(
     expect(customer_messages(page).last).to_contain_text(UNRESOLVED)
     expect(chat_input(page)).to_be_disabled()
 
+    # The page stays on their last words until the trainee moves on
+    page.wait_for_timeout(2500)
+    expect(customer_messages(page).last).to_contain_text(UNRESOLVED)
+    page.get_by_role("button", name="See your report").click()
+
     # Then the report shows a fail, and why
     report = page.locator("#report")
     expect(report).to_have_attribute("data-status", "scored", timeout=30_000)

@@ -9,7 +9,7 @@ import pytest
 from sessions_app.engines import OUTCOME_ESCALATED, OUTCOME_RESOLVED, Turn, get_engine
 from sessions_app.engines.offline import OfflineEngine, tone_of
 from sessions_app.engines.text import chunk_words
-from sessions_app.engines.voice import sentences
+from sessions_app.engines.voice import lines, sentences
 from tests.factories import scenario_document
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios" / "library"
@@ -136,9 +136,22 @@ def test_stalling_drains_patience_and_asking_restores_it():
 def test_running_out_of_patience_escalates_with_the_unresolved_line():
     conversation = Conversation(router(personality={"patience": 1}))
     reply = conversation.say("Calm down, this is not my problem.")
-    assert reply.endswith("This isn't helping. I want to speak to a manager.")
+    assert "This isn't helping. I want to speak to a manager." in reply
     assert conversation.outcomes[-1] == OUTCOME_ESCALATED
     assert conversation.state["mood"] == "angry"
+
+
+def test_an_escalation_line_that_only_complains_still_says_they_are_leaving():
+    """The password scenario's own line ("I still can't get in and I have a deadline") tells
+    why the customer gives up, not that they are leaving: the tone's closing line says so."""
+    scenario = router(personality={"patience": 1})
+    scenario["customer_persona"]["resolution"]["unresolved"] = "I still can't get in."
+    conversation = Conversation(scenario)
+    reply = conversation.say("Calm down, this is not my problem.")
+    assert conversation.outcomes[-1] == OUTCOME_ESCALATED
+    own = reply.index("I still can't get in.")
+    leaving = reply[own + len("I still can't get in.") :].strip()
+    assert leaving in {line for pool in lines()["leaving"].values() for line in pool}
 
 
 def test_an_ignored_customer_eventually_escalates():

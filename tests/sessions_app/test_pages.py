@@ -26,7 +26,7 @@ def test_the_chat_page_has_ticket_knowledge_base_transcript_and_composer(client_
     assert response.templates[0].name == "sessions_app/chat.html"
     html = response.content.decode()
     assert "High priority" in html
-    assert "connectivity" in html
+    assert "Connectivity" in html  # the category, as a label
     assert "AC-99812" in html  # customer info
     assert "Reset the HX-200" in html  # the knowledge base
     assert 'id="kb-search"' in html
