@@ -60,14 +60,15 @@ class InformationGatheringEvaluator(Evaluator):
             if missing:
                 topic = humanise(missing[0].get("key", "details"))
                 tip = (
-                    f"You never found out the {topic}. The customer only shares what they are "
-                    "asked: ask about it in a full question before you suggest a fix."
+                    f"You never found out one key fact ({topic}). The customer only shares what "
+                    "they are asked: ask about it in a full question before you suggest a fix."
                 )
             elif late:
                 fact, message = late[0]
                 tip = (
-                    f"You learned the {humanise(fact.get('key', 'details'))} only in your reply "
-                    f"#{message.role_index + 1}; ask your diagnostic questions in your first reply."
+                    f"You learned one key fact ({humanise(fact.get('key', 'details'))}) only in "
+                    f"your reply #{message.role_index + 1}; ask your diagnostic questions in "
+                    "your first reply."
                 )
         if not evidence:
             evidence = [transcript.agent[0].evidence()]

@@ -3,6 +3,7 @@
 Collected only with DOJO_SCREENSHOTS=1 (see conftest.py); writes artifacts/screenshots/.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.e2e.showcase import (
     build_showcase,
     open_new_attempt,
 )
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.screenshots]
 
@@ -112,4 +114,37 @@ def test_trainer_screenshots(demo_team, size, browser, asgi_server):
     _shot(page, "team-analytics", size)
     page.goto(asgi_server(f"/review/{demo_team['session'].pk}/"))
     _shot(page, "review", size)
+    context.close()
+
+
+@pytest.fixture
+def author(transactional_db):
+    """The library, and a content author about to import a changed copy of one file."""
+    from django.core.management import call_command
+
+    call_command("import_scenarios", *sorted(str(p) for p in LIBRARY.glob("*.yaml")), verbosity=0)
+    return UserFactory(email="author@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_author_screenshots(author, size, browser, asgi_server):
+    OUT.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(**VIEWPORTS[size], device_scale_factor=1, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(asgi_server("/admin/"))
+    page.get_by_label(re.compile("email", re.I)).fill(author.email)
+    page.get_by_label(re.compile("password", re.I)).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("log in", re.I)).click()
+    page.goto(asgi_server("/admin/scenarios/scenario/import/"))
+    _shot(page, "admin-import", size)
+    changed = (LIBRARY / "router-reboot-loop.yaml").read_text().replace(
+        "estimated_time: 10", "estimated_time: 12"
+    )
+    page.get_by_label("Scenario file").set_input_files(
+        files=[{"name": "router.yaml", "mimeType": "application/yaml", "buffer": changed.encode()}]
+    )
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    _shot(page, "admin-import-preview", size)
     context.close()

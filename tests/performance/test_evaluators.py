@@ -114,7 +114,7 @@ def test_information_gathering_rewards_asking_early():
     assert "colour" in quotes(early_result)[0]
     assert ids(late_result) == {"m8"}
     assert "only in your reply #4" in late_result.tip
-    assert "light colour" in never_result.tip
+    assert "never found out one key fact (light colour)." in never_result.tip
 
 
 def test_information_gathering_counts_what_the_customer_released_not_keywords():
