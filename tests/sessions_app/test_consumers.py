@@ -182,9 +182,10 @@ async def test_escalation_ends_the_session_and_starts_scoring(trainee, trainee_c
     communicator, _ = await opened(chat, trainee_cookie)
     await communicator.send_json_to(agent("Calm down. It is not my problem."))
     frames = await frames_until(communicator, "session.status")
-    assert frames[-2]["message"]["content"].endswith(
-        "This isn't helping. I want to speak to a manager."
-    )
+    # The scenario's own line, then the tone's: they are leaving.
+    last_words = frames[-2]["message"]["content"]
+    assert "This isn't helping. I want to speak to a manager." in last_words
+    assert last_words.endswith("I'm done with this chat. Get me someone else.")
     assert frames[-1]["status"] in ("scoring", "scored")
     assert frames[-1]["outcome"] == "escalated"
 
