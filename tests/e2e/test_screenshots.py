@@ -138,8 +138,10 @@ def test_author_screenshots(author, size, browser, asgi_server):
     page.get_by_role("button", name=re.compile("log in", re.I)).click()
     page.goto(asgi_server("/admin/scenarios/scenario/import/"))
     _shot(page, "admin-import", size)
-    changed = (LIBRARY / "router-reboot-loop.yaml").read_text().replace(
-        "estimated_time: 10", "estimated_time: 12"
+    changed = (
+        (LIBRARY / "router-reboot-loop.yaml")
+        .read_text()
+        .replace("estimated_time: 10", "estimated_time: 12")
     )
     page.get_by_label("Scenario file").set_input_files(
         files=[{"name": "router.yaml", "mimeType": "application/yaml", "buffer": changed.encode()}]
