@@ -210,3 +210,18 @@ def tab_until(page: Page, matches, *, key: str = "Tab", limit: int = 40) -> list
         if matches(stop):
             return stops
     raise AssertionError(f"never reached by {key}: {[s['text'] or s['id'] for s in stops]}")
+
+
+def session_with(user, scenario, agent_messages):
+    """A session in which the trainee already said `agent_messages`, each answered in turn (or
+    until the session ended). ORM code: call it from a fixture or through `db_call`."""
+    from sessions_app.services import customer_reply, message_post_agent, session_start
+
+    session = session_start(user=user, scenario=scenario)
+    for content in agent_messages:
+        posted = message_post_agent(session=session, content=content)
+        customer_reply(session=session, reply_to=posted.message)
+        session.refresh_from_db()
+        if session.status != "active":
+            break
+    return session

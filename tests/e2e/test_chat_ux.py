@@ -18,6 +18,7 @@ from tests.e2e.helpers import (
     focused,
     log_in,
     say,
+    session_with,
     transcript,
     wait_connected,
 )
@@ -65,18 +66,6 @@ def router(transactional_db):
         ticket_template=ticket,
         customer_persona=persona,
     )
-
-
-def session_with(user, scenario, agent_messages):
-    """A session in which the trainee already said `agent_messages`, each answered in turn."""
-    from sessions_app.services import customer_reply, message_post_agent, session_start
-
-    session = session_start(user=user, scenario=scenario)
-    for content in agent_messages:
-        posted = message_post_agent(session=session, content=content)
-        customer_reply(session=session, reply_to=posted.message)
-    session.refresh_from_db()
-    return session
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     recorded_toasts,
     restore_network,
     say,
+    session_with,
     sign_up,
     tab_until,
     transcript,
@@ -69,18 +70,6 @@ GOOD_CONVERSATION = [
     "Could you tell me what colour the light on the front of the router is?",
     "Thanks. Please hold the reset button on the back for 10 seconds, then wait two minutes.",
 ]
-
-
-def session_with(user, scenario, agent_messages):
-    """A session in which the trainee already said `agent_messages`, each answered in turn."""
-    from sessions_app.services import customer_reply, message_post_agent, session_start
-
-    session = session_start(user=user, scenario=scenario)
-    for content in agent_messages:
-        posted = message_post_agent(session=session, content=content)
-        customer_reply(session=session, reply_to=posted.message)
-    session.refresh_from_db()
-    return session
 
 
 def start_session(page: Page, url, slug: str) -> None:

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import SOCKET_TRACKER, log_in
+from tests.e2e.helpers import SOCKET_TRACKER, log_in, session_with
 from tests.e2e.showcase import LIBRARY
 from tests.factories import ScenarioFactory, UserFactory
 
@@ -34,20 +34,6 @@ def trainee(transactional_db):
 @pytest.fixture
 def router(transactional_db):
     return ScenarioFactory(slug="router-reboot-loop", title="Router stuck in a reboot loop")
-
-
-def session_with(user, scenario, agent_messages):
-    """A session in which the trainee already said `agent_messages`, each answered in turn."""
-    from sessions_app.services import customer_reply, message_post_agent, session_start
-
-    session = session_start(user=user, scenario=scenario)
-    for content in agent_messages:
-        posted = message_post_agent(session=session, content=content)
-        customer_reply(session=session, reply_to=posted.message)
-        session.refresh_from_db()
-        if session.status != "active":
-            break
-    return session
 
 
 def played_and_scored(user, scenario, agent_messages):

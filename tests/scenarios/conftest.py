@@ -46,3 +46,10 @@ def history(path, user, other_user):
     UserSessionFactory(scenario=path["b"], status="scored", score=90, passed=True, user=other_user)
     UserSessionFactory(scenario=path["c"], status="active", user=user)
     return path
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    """A client signed in to the admin as staff."""
+    client.force_login(staff_user)
+    return client

@@ -1,5 +1,3 @@
-import re
-
 import pytest
 import yaml
 from django.urls import reverse
@@ -8,47 +6,11 @@ from scenarios.loader import dump_yaml
 from scenarios.models import Scenario
 from sessions_app.models import UserSession
 from tests.factories import ScenarioFactory, UserSessionFactory
+from tests.scenarios.admin_forms import change_url, field_row, form_data
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:scenarios_scenario_changelist")
-
-
-@pytest.fixture
-def admin_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-def change_url(scenario):
-    return reverse("admin:scenarios_scenario_change", args=[scenario.pk])
-
-
-def form_data(scenario, **overrides):
-    data = {
-        "title": scenario.title,
-        "slug": scenario.slug,
-        "description": scenario.description,
-        "difficulty": scenario.difficulty,
-        "estimated_time": scenario.estimated_time,
-        "xp_reward": scenario.xp_reward,
-        "is_active": "on" if scenario.is_active else "",
-        "prerequisites": [p.pk for p in scenario.prerequisites.all()],
-        "ticket_template": dump_yaml(scenario.ticket_template),
-        "customer_persona": dump_yaml(scenario.customer_persona),
-        "knowledge_base_entries": dump_yaml(scenario.knowledge_base_entries),
-        "assessment_criteria": dump_yaml(scenario.assessment_criteria),
-        "_save": "Save",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value != ""}
-
-
-def field_row(html: str, field: str) -> str:
-    """The admin's row for one field: its errors are rendered inside it, next to the input."""
-    match = re.search(rf'<div class="form-row[^"]*field-{field}[^"]*">(.*?)</textarea>', html, re.S)
-    assert match, f"no row for {field}"
-    return match.group(1)
 
 
 def test_the_changelist_shows_attempts_and_pass_rate(admin_client, scenario, staff_user):

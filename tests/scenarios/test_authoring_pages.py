@@ -13,45 +13,11 @@ from django.urls import reverse
 from scenarios.docs import render_markdown
 from scenarios.loader import dump_yaml
 from tests.factories import ScenarioFactory
+from tests.scenarios.admin_forms import change_url, field_row, form_data
 
 pytestmark = pytest.mark.django_db
 
 FORMAT_URL = reverse("scenario-format")
-
-
-@pytest.fixture
-def admin_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-def change_url(scenario):
-    return reverse("admin:scenarios_scenario_change", args=[scenario.pk])
-
-
-def form_data(scenario, **overrides):
-    data = {
-        "title": scenario.title,
-        "slug": scenario.slug,
-        "description": scenario.description,
-        "difficulty": scenario.difficulty,
-        "estimated_time": scenario.estimated_time,
-        "xp_reward": scenario.xp_reward,
-        "is_active": "on",
-        "ticket_template": dump_yaml(scenario.ticket_template),
-        "customer_persona": dump_yaml(scenario.customer_persona),
-        "knowledge_base_entries": dump_yaml(scenario.knowledge_base_entries),
-        "assessment_criteria": dump_yaml(scenario.assessment_criteria),
-        "_save": "Save",
-    }
-    data.update(overrides)
-    return data
-
-
-def field_row(page: str, field: str) -> str:
-    match = re.search(rf'<div class="form-row[^"]*field-{field}[^"]*">(.*?)</textarea>', page, re.S)
-    assert match, f"no row for {field}"
-    return match.group(1)
 
 
 def test_a_json_syntax_error_in_a_field_gives_line_and_column_and_keeps_the_text(
