@@ -295,3 +295,28 @@ def test_export_keeps_the_contract_key_order():
     keys = [line.split(":")[0] for line in text.splitlines() if line and line[0] != " "]
     assert keys[:4] == ["slug", "title", "description", "difficulty"]
     assert "asked_by: [light, led, colour, color, blinking]" in text
+
+
+def test_a_dry_run_lists_what_would_change_and_writes_nothing(tmp_path, capsys):
+    router = write(tmp_path, "router.yaml", scenario_document())
+    import_files(router)
+    capsys.readouterr()
+    changed = write(tmp_path, "router.yaml", scenario_document(title="Router reboots, again"))
+    new = write(tmp_path, "new.yaml", scenario_document(slug="brand-new", title="Brand new"))
+    before = snapshot()
+
+    call_command("import_scenarios", changed, new, "--dry-run")
+
+    out = capsys.readouterr().out
+    assert "create     brand-new" in out
+    assert "update     router-reboot-loop" in out
+    assert ": title" in out
+    assert "Dry run: 1 to create, 1 to update, 0 unchanged. Nothing was changed." in out
+    assert snapshot() == before
+
+
+def test_a_dry_run_refuses_a_bad_file_like_the_import(tmp_path):
+    bad = write(tmp_path, "bad.yaml", {**scenario_document(), "difficulty": "legendary"})
+    with pytest.raises(CommandError, match="nothing was changed"):
+        call_command("import_scenarios", bad, "--dry-run")
+    assert not Scenario.objects.exists()
