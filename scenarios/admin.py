@@ -16,7 +16,7 @@ from scenarios import admin_import
 from scenarios.forms import LocatedErrorsMixin, YAMLDocumentField
 from scenarios.models import JSON_FIELDS, Scenario
 from scenarios.reading import read_message
-from scenarios.selectors import prerequisite_graph
+from scenarios.selectors import category_label, prerequisite_graph
 from scenarios.services import scenario_duplicate, scenarios_export, scenarios_set_active
 from scenarios.validation import find_prerequisite_cycle
 
@@ -153,7 +153,7 @@ class ScenarioAdmin(admin.ModelAdmin):
     list_display = [
         "title",
         "difficulty",
-        "category",
+        "category_name",
         "is_active",
     ]
     list_filter = ["difficulty", "category", "is_active"]
@@ -187,6 +187,11 @@ class ScenarioAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/scenarios.css", "css/admin-scenarios.css"]}
+
+    @admin.display(description="category", ordering="category")
+    def category_name(self, scenario) -> str:
+        """The label trainees see ("SaaS bug"), not the stored slug."""
+        return category_label(scenario.category)
 
     def get_changeform_initial_data(self, request):
         """A new scenario starts from a skeleton of the file format rather than `{}`."""

@@ -36,6 +36,12 @@ def test_the_changelist_searches_and_filters(admin_client, scenario):
     assert "Billing trouble" not in html
     assert admin_client.get(CHANGELIST, {"is_active__exact": "1"}).status_code == 200
     assert admin_client.get(CHANGELIST, {"category": "connectivity"}).status_code == 200
+    # The list shows the category as trainees read it, not its slug.
+    saas = ScenarioFactory(slug="blank-page", title="Blank page")
+    saas.ticket_template = {**saas.ticket_template, "category": "saas-bug"}
+    saas.save()
+    html = admin_client.get(CHANGELIST, {"q": "Blank page"}).content.decode()
+    assert '<td class="field-category_name">SaaS bug</td>' in html
 
 
 def test_the_change_form_edits_the_documents_as_yaml(admin_client, scenario):
