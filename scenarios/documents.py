@@ -22,6 +22,11 @@ def _int(value) -> int | None:
         return None
 
 
+#: Replies on top of `ScenarioDocument.expected_replies` before a session counts as long: the
+#: efficiency criterion's allowance, and the top of the range the chat page shows.
+SPARE_REPLIES = 3
+
+
 @dataclass(frozen=True)
 class ScenarioDocument:
     slug: str = ""
@@ -64,6 +69,15 @@ class ScenarioDocument:
     @property
     def patience(self) -> int | None:
         return _int(_mapping(self.persona.get("personality")).get("patience"))
+
+    @property
+    def expected_replies(self) -> int:
+        """How many replies a session of this scenario takes: a greeting, one question per fact
+        the customer holds, one reply per fix the resolution requires, and a close."""
+        facts = [fact for fact in self.persona.get("facts") or [] if isinstance(fact, dict)]
+        known = {entry.get("id") for entry in self.knowledge_base if entry.get("id")}
+        requires = _mapping(self.persona.get("resolution")).get("requires") or []
+        return 2 + len(facts) + sum(1 for entry in requires if entry in known)
 
     @property
     def criterion_order(self) -> dict[str, int]:

@@ -1,10 +1,14 @@
 """Reads about training sessions. Only the owner (and staff) may see a session."""
 
+import re
 from collections.abc import Callable
 
 from django.db.models import Exists, OuterRef, Prefetch
 
+from scenarios.documents import SPARE_REPLIES, ScenarioDocument
 from scenarios.models import Scenario
+from scenarios.selectors import ticket_rows
+from sessions_app.engines.customer import CustomerState
 from sessions_app.exceptions import SessionNotFound
 from sessions_app.models import ChatMessage, MessageRole, SessionStatus, UserSession
 
@@ -88,3 +92,56 @@ def conversation_position(rows) -> Callable:
         return (seq, 0, seq)
 
     return position
+
+
+# Ticket details about what the customer did before writing in ("tried", "previous_contacts").
+_TRIED_KEY = re.compile(r"tried|attempt|previous|already|steps|troubleshoot", re.IGNORECASE)
+
+
+# --- what the chat page shows beside the conversation ---------------------------------------------
+
+
+def expected_replies(document: ScenarioDocument) -> tuple[int, int]:
+    """How many replies a session of this scenario usually takes, as (fewest, most): the
+    efficiency criterion's count and its allowance. Scenario documents state no number of
+    turns; this is the estimate the chat shows."""
+    fewest = document.expected_replies
+    return fewest, fewest + SPARE_REPLIES
+
+
+def persona_card(ticket: dict) -> dict:
+    """What the trainee may know about the customer before asking: only the ticket. The
+    persona's facts, temperament and resolution stay hidden (the customer gives facts only
+    when asked). Scenario documents have no background or goal field: the ticket's first
+    sentence is the issue, the rest of it (what they want, how urgent it is) the goal in their
+    own words, its customer details the background, and its details about earlier attempts
+    ("previous_contacts", "tried_…") what they have tried."""
+    sentences = [
+        part.strip()
+        for part in re.split(r"(?<=[.!?…])\s+", str(ticket.get("description") or "").strip())
+        if part.strip()
+    ]
+    background = ticket_rows(ticket.get("customer_info"))
+    context = ticket_rows(ticket.get("technical_context"))
+    tried = [row for row in background + context if _TRIED_KEY.search(row[0])]
+    return {
+        "issue": sentences[0] if sentences else "",
+        "goal": " ".join(sentences[1:]),
+        "background": [row for row in background if row not in tried],
+        "technical_context": [row for row in context if row not in tried],
+        "tried": tried,
+    }
+
+
+def mood_history(session) -> list[dict]:
+    """The customer's mood at the start and after each turn that changed it (the report's
+    mood line, as far as the session has got)."""
+    state = session.engine_state or {}
+    moods = [{"turn": 0, "mood": CustomerState.start(session.scenario_document).mood}]
+    for entry in state.get("history") or []:
+        if isinstance(entry, dict) and entry.get("mood") and entry["mood"] != moods[-1]["mood"]:
+            moods.append({"turn": entry.get("turn", 0), "mood": entry["mood"]})
+    current = state.get("mood")
+    if current and current != moods[-1]["mood"]:
+        moods.append({"turn": state.get("turns", 0), "mood": current})
+    return moods

@@ -6,8 +6,8 @@ from rapidfuzz import fuzz
 from core.durations import format_duration
 from performance.evaluators.base import CriterionResult, Evaluator, Transcript
 from performance.registry import register
+from scenarios.documents import SPARE_REPLIES, ScenarioDocument
 
-SPARE_TURNS = 3
 TURN_PENALTY = 6
 REPEAT_SIMILARITY = 90
 UNRESOLVED_CAP = 60
@@ -29,9 +29,8 @@ class EfficiencyEvaluator(Evaluator):
                 [agent[0].evidence()],
                 "Write to the customer in full sentences.",
             )
-        # Greeting, one question per fact, one reply per fix, and a close.
-        expected = 2 + len(transcript.facts) + len(transcript.required_entries)
-        allowed = expected + SPARE_TURNS
+        expected = ScenarioDocument.read(transcript.scenario).expected_replies
+        allowed = expected + SPARE_REPLIES
         score = 100.0
         evidence, problems = [], []
 
