@@ -5,6 +5,8 @@ The XP rule (also in the README):
 - a pass earns the scenario's `xp_reward` scaled by the score (at least 1 XP);
 - a fail earns a participation share of 10% of `xp_reward`;
 - a repeat of a scenario the trainee had already passed earns 25% of that amount;
+- each hint taken during the session (`sessions_app.hints`) takes 10% off that amount (a
+  session allows 3: 30% off at most); a pass still earns at least 1 XP;
 - previews (staff trying a scenario) earn nothing and unlock nothing.
 Amounts are rounded half up. Achievement bonuses are added on top through the same ledger.
 """
@@ -21,6 +23,7 @@ from core.live import notify_user
 from gamification import achievements as rules
 from gamification.models import Achievement, UserAchievement, XPReason, XPTransaction
 from gamification.selectors import LEADERBOARD
+from sessions_app import hints
 from sessions_app.models import SessionStatus, UserSession
 
 FAIL_SHARE_PERCENT = 10
@@ -32,7 +35,7 @@ def _percent_of(value: int, percent: int) -> int:
     return (value * percent + 50) // 100
 
 
-def xp_for_session(*, session, repeat: bool = False) -> int:
+def xp_for_session(*, session, repeat: bool = False, hints_used: int = 0) -> int:
     """The XP a scored session earns under the rule in this module's docstring."""
     if session.is_preview or session.score is None:
         return 0
@@ -43,6 +46,9 @@ def xp_for_session(*, session, repeat: bool = False) -> int:
         amount = _percent_of(reward, FAIL_SHARE_PERCENT)
     if repeat:
         amount = _percent_of(amount, REPEAT_SHARE_PERCENT)
+    if hints_used and amount:
+        kept = 100 - hints.XP_COST_PERCENT * min(hints_used, hints.LIMIT)
+        amount = max(1 if session.passed else 0, _percent_of(amount, kept))
     return amount
 
 
@@ -202,7 +208,7 @@ def _award_scored_session(session) -> dict:
         return result
 
     repeat = scenario_already_passed(session=session)
-    amount = xp_for_session(session=session, repeat=repeat)
+    amount = xp_for_session(session=session, repeat=repeat, hints_used=session.hints.count())
     if not xp_award(user_id=user.pk, amount=amount, reason=XPReason.SESSION, session=session):
         return result  # already processed
     user.xp += amount
@@ -276,7 +282,11 @@ def xp_correct_after_review(*, session) -> int:
         award = sum(e.amount for e in entries if e.reason == XPReason.SESSION)
         correction = next((e for e in entries if e.reason == XPReason.REVIEW), None)
         before = correction.amount if correction else 0
-        target = xp_for_session(session=session, repeat=scenario_already_passed(session=session))
+        target = xp_for_session(
+            session=session,
+            repeat=scenario_already_passed(session=session),
+            hints_used=session.hints.count(),
+        )
         after = max(target - award, before - user.xp)
         delta = after - before
         if delta == 0:

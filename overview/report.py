@@ -25,7 +25,8 @@ from performance.evaluators.base import snippet
 from performance.models import PerformanceMetric, SessionReview
 from performance.registry import evaluators
 from performance.selectors import bar_class, criterion_label
-from sessions_app.models import ChatMessage, SessionStatus, UserSession
+from sessions_app import hints
+from sessions_app.models import ChatMessage, SessionHint, SessionStatus, UserSession
 
 
 @dataclass
@@ -357,8 +358,11 @@ def report_context(*, session: UserSession, user) -> dict:
     )
     feedback = session.feedback or {}
     scenarios = scenario_list_with_progress(user=owner)
+    given = list(SessionHint.objects.filter(session=session).order_by("after_seq"))
     context.update(
         {
+            "hints": given,
+            "hints_xp_percent": hints.XP_COST_PERCENT * min(len(given), hints.LIMIT),
             "review": SessionReview.objects.filter(session=session)
             .select_related("reviewer")
             .first(),

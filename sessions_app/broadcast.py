@@ -13,7 +13,8 @@ from asgiref.sync import async_to_sync
 
 from core import live
 from core.groups import session_group
-from sessions_app.api.serializers import MessageSerializer
+from sessions_app import hints
+from sessions_app.api.serializers import HintSerializer, MessageSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,22 @@ def message_data(message) -> dict:
         "content": message.content,
         "created_at": _CREATED_AT.to_representation(message.created_at),
         "client_id": str(message.client_id) if message.client_id else None,
+    }
+
+
+def hint_data(hint) -> dict:
+    return HintSerializer(hint).data
+
+
+def hint_payload(hint, *, used: int) -> dict:
+    """The `hint` frame (and the REST answer): the hint, how many the session has left and
+    what each costs."""
+    return {
+        "type": "hint",
+        "hint": hint_data(hint),
+        "hints_used": used,
+        "hints_left": max(0, hints.LIMIT - used),
+        "xp_cost_percent": hints.XP_COST_PERCENT,
     }
 
 

@@ -24,7 +24,8 @@ from core import live
 from core.dbthreads import db_call
 from core.errors import DomainError
 from core.groups import session_group, user_group
-from sessions_app.broadcast import EVENT_TYPE, message_data, status_payload
+from sessions_app import hints
+from sessions_app.broadcast import EVENT_TYPE, hint_data, hint_payload, message_data, status_payload
 from sessions_app.exceptions import RateLimited, SessionNotFound
 from sessions_app.models import UserSession
 from sessions_app.selectors import session_get_for_user
@@ -37,6 +38,7 @@ from sessions_app.services import (
     message_post_agent,
     message_post_agent_for_turn,
     session_end,
+    session_hint,
 )
 
 logger = logging.getLogger(__name__)
@@ -173,10 +175,14 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.enqueue(content)
         elif kind == "ping":
             await self.send_frame({"type": "pong"})
+        elif kind == "hint.request":
+            # Not queued behind a running turn: a hint reads the state as it stands.
+            await self.on_hint_request()
         else:
             await self.send_error(
                 "unknown_type",
-                f"Unknown frame type {kind[:40]!r}; expected agent.message or session.end."
+                f"Unknown frame type {kind[:40]!r}; expected agent.message, hint.request "
+                "or session.end."
                 if isinstance(kind, str)
                 else "Every frame needs a string `type`.",
             )
@@ -349,6 +355,22 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await others.send()
         return turn
 
+    async def on_hint_request(self):
+        if not self.rate.allow():
+            error = RateLimited()
+            await self.send_error(error.code, error.message)
+            return
+        try:
+            given = await db_call(session_hint)(session=UserSession(pk=self.session_pk))
+        except DomainError as error:
+            await self.send_error(error.code, error.message)
+            return
+        frame = hint_payload(given.hint, used=given.used)
+        if given.created:
+            await self.to_all(frame)
+        else:
+            await self.send_frame(frame)
+
     async def on_session_end(self):
         try:
             session = await db_call(self._end)()
@@ -408,9 +430,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     def _history(self) -> dict:
         session = UserSession.objects.get(pk=self.session_pk)
         messages = [message_data(m) for m in session.messages.order_by("seq")]
+        given = list(session.hints.order_by("after_seq"))
         return {
             "type": "history",
             "messages": messages,
+            "hints": [hint_data(hint) for hint in given],
+            "hints_left": max(0, hints.LIMIT - len(given)),
             "status": session.status,
             "outcome": session.outcome,
             "mood": (session.engine_state or {}).get("mood"),

@@ -50,3 +50,9 @@ class EngineBusy(Conflict):
 class RateLimited(LimitExceeded):
     code = "rate_limited"
     default_message = "You are sending messages too fast. Wait a moment and try again."
+
+
+class HintLimitReached(LimitExceeded):
+    status = 409
+    code = "hint_limit"
+    default_message = "You have used every hint this session allows. You can do the rest!"

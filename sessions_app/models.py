@@ -129,6 +129,32 @@ class ChatMessage(models.Model):
         return f"#{self.seq} {self.role}: {self.content[:40]}"
 
 
+class SessionHint(models.Model):
+    """A hint the trainee asked for during a session (`sessions_app.hints`): what it said and
+    when. Each one costs part of the session's XP and is listed in the report.
+
+    `after_seq` is the last message of the conversation when it was given: asking again
+    before anything new is said gives the same hint back, not a second one to pay for.
+    """
+
+    session = models.ForeignKey(UserSession, on_delete=models.CASCADE, related_name="hints")
+    after_seq = models.PositiveIntegerField()
+    #: the agent's replies so far, as the report says it ("after your 2nd reply")
+    replies = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=16)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "after_seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "after_seq"], name="hint_once_per_moment"),
+        ]
+
+    def __str__(self):
+        return f"Hint after #{self.after_seq}: {self.text[:40]}"
+
+
 class Assignment(models.Model):
     """Scenarios a trainer sets for a team, or for one member of it (`assignee`), to pass by a
     date: each counts as done once the person has a scored attempt at or above `min_score`

@@ -10,7 +10,13 @@ from scenarios.models import Scenario
 from scenarios.selectors import ticket_rows
 from sessions_app.engines.customer import CustomerState
 from sessions_app.exceptions import SessionNotFound
-from sessions_app.models import ChatMessage, MessageRole, SessionStatus, UserSession
+from sessions_app.models import (
+    ChatMessage,
+    MessageRole,
+    SessionHint,
+    SessionStatus,
+    UserSession,
+)
 
 
 def missing_prerequisites(*, user, scenario: Scenario) -> list[Scenario]:
@@ -61,13 +67,15 @@ def session_list_for_user(*, user):
 
 
 def session_detail_for_user(*, user, session_id) -> UserSession:
-    """One session with its messages, (once scored) metrics and a trainer's review if any, in
-    three queries. The review is performance's, reached by its reverse name, not imported."""
+    """One session with its messages, hints, (once scored) metrics and a trainer's review if
+    any, in four queries. The review is performance's, reached by its reverse name, not imported."""
     session = session_get_for_user(user=user, session_id=session_id)
     session = (
         UserSession.objects.select_related("scenario", "user", "review__reviewer")
         .prefetch_related(
-            Prefetch("messages", queryset=ChatMessage.objects.order_by("seq")), "metrics"
+            Prefetch("messages", queryset=ChatMessage.objects.order_by("seq")),
+            Prefetch("hints", queryset=SessionHint.objects.order_by("after_seq")),
+            "metrics",
         )
         .get(pk=session.pk)
     )

@@ -30,6 +30,7 @@ from core.dbthreads import db_call
 from core.errors import ServiceUnavailable
 from scenarios.exceptions import ScenarioLocked
 from scenarios.models import Scenario
+from sessions_app import hints
 from sessions_app.assignments import assigned_scenario_ids
 from sessions_app.engines import (
     OUTCOME_ESCALATED,
@@ -38,8 +39,10 @@ from sessions_app.engines import (
     Turn,
     get_engine,
 )
+from sessions_app.engines.customer import CustomerState, state_after
 from sessions_app.exceptions import (
     EngineBusy,
+    HintLimitReached,
     MessageEmpty,
     MessageInvalid,
     MessageTooLong,
@@ -50,6 +53,7 @@ from sessions_app.exceptions import (
 from sessions_app.models import (
     ChatMessage,
     MessageRole,
+    SessionHint,
     SessionOutcome,
     SessionStatus,
     UserSession,
@@ -667,6 +671,46 @@ def _reply_and_store(turn: CustomerTurn, context: EngineContext) -> None:
 
 
 # --- ending -------------------------------------------------------------------------------
+
+
+class HintGiven(NamedTuple):
+    hint: SessionHint
+    #: False when the same moment had a hint already: it is given back, not paid for twice
+    created: bool
+    used: int
+
+
+def session_hint(*, session: UserSession) -> HintGiven:
+    """The next thing worth doing (`sessions_app.hints.advise`), stored on the session.
+
+    Asking again before anything new is said returns the hint already given. The session's
+    row lock makes two tabs asking at once get one hint between them, and keeps the count
+    within `hints.LIMIT`.
+    """
+    with transaction.atomic():
+        locked = UserSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status != SessionStatus.ACTIVE:
+            raise SessionNotActive()
+        given = list(locked.hints.order_by("after_seq"))
+        rows = list(locked.messages.order_by("seq").values_list("seq", "role", "content"))
+        last_seq = rows[-1][0] if rows else 0
+        if given and given[-1].after_seq == last_seq:
+            return HintGiven(given[-1], False, len(given))
+        if len(given) >= hints.LIMIT:
+            raise HintLimitReached()
+        scenario = locked.scenario_document
+        state = CustomerState.load(locked.engine_state)
+        if state is None:
+            state = state_after(
+                scenario, [Turn(role=role, content=text) for _s, role, text in rows]
+            )
+        replies = sum(1 for _seq, role, _text in rows if role == MessageRole.AGENT)
+        advice = hints.advise(scenario, state, agent_replies=replies)
+        hint = SessionHint.objects.create(
+            session=locked, after_seq=last_seq, replies=replies, kind=advice.kind, text=advice.text
+        )
+    logger.info("Hint given", extra={"session_id": str(session.pk), "kind": advice.kind})
+    return HintGiven(hint, True, len(given) + 1)
 
 
 def session_end(*, session: UserSession, by=None, outcome: str = SessionOutcome.ENDED):

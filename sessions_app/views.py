@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.selectors import scenario_get_active
+from sessions_app import hints
 from sessions_app.models import MessageRole
 from sessions_app.selectors import expected_replies, mood_history, persona_card
 from sessions_app.services import session_start
@@ -19,6 +20,16 @@ from sessions_app.services import session_start
 def _preference(user, name: str, default: bool) -> bool:
     value = (getattr(user, "preferences", None) or {}).get(name, default)
     return value if isinstance(value, bool) else default
+
+
+def _current(given, transcript):
+    """The latest hint while the trainee has not replied since; once they have, it belongs to a
+    moment that has passed (the report lists it)."""
+    if not given:
+        return None
+    last = given[-1]
+    replied = any(m.role == MessageRole.AGENT and m.seq > last.after_seq for m in transcript)
+    return None if replied else last
 
 
 def chat_page(request, session):
@@ -31,6 +42,7 @@ def chat_page(request, session):
     ]
     transcript = list(session.messages.order_by("seq"))
     fewest, most = expected_replies(session.snapshot)
+    given = list(session.hints.order_by("after_seq"))
     show_mood = _preference(request.user, "show_customer_mood", True)
     return render(
         request,
@@ -54,6 +66,11 @@ def chat_page(request, session):
             "enter_sends": _preference(request.user, "enter_sends", True),
             "show_mood": show_mood,
             "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+            "last_hint": _current(given, transcript),
+            "hints_used": len(given),
+            "hints_left": max(0, hints.LIMIT - len(given)),
+            "hints_limit": hints.LIMIT,
+            "hint_cost": hints.XP_COST_PERCENT,
         },
     )
 

@@ -11,7 +11,14 @@ from rest_framework import serializers
 from accounts.models import TeamRole
 from scenarios.exceptions import ScenarioNotFound
 from scenarios.selectors import scenario_get_active
-from sessions_app.models import ChatMessage, SessionOutcome, SessionStatus, UserSession
+from sessions_app import hints
+from sessions_app.models import (
+    ChatMessage,
+    SessionHint,
+    SessionOutcome,
+    SessionStatus,
+    UserSession,
+)
 
 MESSAGE_FIELDS = ["id", "seq", "role", "content", "created_at", "client_id"]
 
@@ -21,6 +28,27 @@ class MessageSerializer(serializers.ModelSerializer):
         model = ChatMessage
         fields = MESSAGE_FIELDS
         read_only_fields = MESSAGE_FIELDS
+
+
+HINT_FIELDS = ["id", "kind", "text", "replies", "created_at"]
+
+
+class HintSerializer(serializers.ModelSerializer):
+    """A hint the trainee asked for; `replies` is how many replies they had sent by then."""
+
+    class Meta:
+        model = SessionHint
+        fields = HINT_FIELDS
+        read_only_fields = HINT_FIELDS
+
+
+class HintGivenSerializer(serializers.Serializer):
+    hint = HintSerializer()
+    hints_used = serializers.IntegerField(min_value=1, max_value=hints.LIMIT)
+    hints_left = serializers.IntegerField(min_value=0, max_value=hints.LIMIT)
+    xp_cost_percent = serializers.IntegerField(
+        help_text="XP each hint takes off the session's reward, in percent."
+    )
 
 
 class SessionScenarioSerializer(serializers.Serializer):
@@ -90,11 +118,12 @@ class SessionSerializer(SessionListSerializer):
     """
 
     messages = MessageSerializer(many=True, read_only=True)
+    hints = HintSerializer(many=True, read_only=True)
     metrics = serializers.SerializerMethodField()
     review = serializers.SerializerMethodField()
 
     class Meta(SessionListSerializer.Meta):
-        fields = [*SESSION_LIST_FIELDS, "messages", "metrics", "review"]
+        fields = [*SESSION_LIST_FIELDS, "messages", "hints", "metrics", "review"]
         read_only_fields = fields
 
     @extend_schema_field(MetricSerializer(many=True))

@@ -13,6 +13,7 @@ urlpatterns = [
         views.SessionMessageView.as_view(),
         name="api-session-messages",
     ),
+    path("sessions/<uuid:pk>/hints/", views.SessionHintView.as_view(), name="api-session-hints"),
     path(
         "sessions/<uuid:pk>/complete/",
         views.SessionCompleteView.as_view(),

@@ -19,10 +19,13 @@ from core.renderers import EnvelopeResponse
 from core.schema import documented_error
 from core.throttling import ScopedRateThrottle, UserRateThrottle
 from scenarios.selectors import scenario_get_active
+from sessions_app import hints
 from sessions_app.api.serializers import (
     AgentMessageRequestSerializer,
     AssignedScenarioSerializer,
     AssignmentCreateSerializer,
+    HintGivenSerializer,
+    HintSerializer,
     MessagePairSerializer,
     SessionListSerializer,
     SessionSerializer,
@@ -36,13 +39,19 @@ from sessions_app.assignments import (
     assignments_for_trainee,
     assignments_of_team,
 )
-from sessions_app.broadcast import broadcast, message_data, status_payload
+from sessions_app.broadcast import broadcast, hint_payload, message_data, status_payload
 from sessions_app.selectors import (
     session_detail_for_user,
     session_get_for_user,
     session_list_for_user,
 )
-from sessions_app.services import customer_reply, message_post_agent, session_end, session_start
+from sessions_app.services import (
+    customer_reply,
+    message_post_agent,
+    session_end,
+    session_hint,
+    session_start,
+)
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid message (blank, too long, bad client_id)"),
@@ -153,6 +162,49 @@ class SessionCompleteView(generics.GenericAPIView):
         broadcast(session.pk, status_payload(session))
         return EnvelopeResponse(
             SessionListSerializer(session).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class SessionHintView(APIView):
+    throttle_classes = [UserRateThrottle, ScopedRateThrottle]
+    throttle_scope = "messages"
+
+    @extend_schema(
+        tags=["sessions"],
+        summary="Your hints in this session",
+        responses={200: HintSerializer(many=True), 404: _ERRORS[404]},
+    )
+    def get(self, request, pk):
+        session = session_get_for_user(user=request.user, session_id=pk)
+        given = session.hints.order_by("after_seq")
+        return EnvelopeResponse(HintSerializer(given, many=True).data)
+
+    @extend_schema(
+        tags=["sessions"],
+        summary="Ask for a hint: what is worth doing next",
+        description=(
+            f"Each hint takes {hints.XP_COST_PERCENT}% off the XP the session earns and is "
+            f"listed in the report; a session allows {hints.LIMIT}. Asking again before "
+            "anything new is said returns the same hint (200) and costs nothing more."
+        ),
+        request=None,
+        responses={
+            201: HintGivenSerializer,
+            200: HintGivenSerializer,
+            404: _ERRORS[404],
+            409: OpenApiResponse(description="Session not active, or no hints left"),
+        },
+    )
+    def post(self, request, pk):
+        session = session_get_for_user(user=request.user, session_id=pk)
+        given = session_hint(session=session)
+        payload = hint_payload(given.hint, used=given.used)
+        if given.created:
+            broadcast(session.pk, payload)
+        body = {key: value for key, value in payload.items() if key != "type"}
+        return EnvelopeResponse(
+            HintGivenSerializer(body).data,
+            status=status.HTTP_201_CREATED if given.created else status.HTTP_200_OK,
         )
 
 

@@ -27,6 +27,9 @@
   const turnsMost = parseInt(cfg.turnsMost, 10) || 0;
   const moods = document.getElementById("chat-moods");
   const endButton = document.getElementById("chat-end");
+  const hintButton = document.getElementById("chat-hint-button");
+  const hintDialog = document.getElementById("chat-hint-dialog");
+  const coach = document.getElementById("chat-coach");
   const endDialog = document.getElementById("chat-end-dialog");
 
   // Heartbeat: a ping every HEARTBEAT_MS; a socket that then stays silent for
@@ -220,6 +223,7 @@
       input.disabled = true;
       sendButton.disabled = true;
       endButton.disabled = true;
+      if (hintButton) hintButton.disabled = true;
       document.querySelectorAll("[data-kb-insert], .chat-retry").forEach(function (button) { button.disabled = true; });
       stopHeartbeat();
       setTyping(false);
@@ -267,6 +271,10 @@
     updateTurns();
     showWait("");
     setMood(frame.mood);
+    const given = frame.hints || [];
+    // A reconnect refreshes the hint on show; one acted on before stays put away.
+    if (given.length && coach && !coach.hidden) showHint(given[given.length - 1], given.length);
+    setHintsLeft(frame.hints_left);
     setTyping(Boolean(frame.customer_typing));
     scrollDown();
     if (frame.status && frame.status !== "active") { setStatus(frame.status, frame.outcome); return; }
@@ -278,6 +286,7 @@
   const RETRY_ANSWER = new Set(["engine_error", "unavailable"]);
 
   function onError(frame) {
+    if (frame.code === "hint_limit") setHintsLeft(0);
     if (frame.code === "busy") {
       // Another tab's message is being answered; this one is stored, and the server answers
       // it once that reply is done. Nothing failed: say so quietly, until the customer speaks.
@@ -353,6 +362,7 @@
       case "customer.done": render(frame.message); setTyping(false); setMood(frame.mood); break;
       case "customer.cancelled": dropStream(frame.message_id); break;
       case "session.status": setMood(frame.mood); setStatus(frame.status, frame.outcome); break;
+      case "hint": onHint(frame); break;
       case "error": onError(frame); break;
       default: break;
     }
@@ -553,6 +563,7 @@
     textOf(li).textContent = content;
     transcript.appendChild(li);
     pending.set(clientId, { content: content, el: li });
+    hintActedOn();
     input.value = "";
     updateCounter();
     updateTurns();
@@ -651,6 +662,66 @@
     endDialog.addEventListener("close", function () {
       if (endDialog.returnValue === "confirm") endSession();
       else endButton.focus();
+    });
+  }
+
+  // ---- hints -------------------------------------------------------------------------------
+  // Opt-in and paid for: the dialog says what a hint costs before the trainee takes one.
+  function setHintsLeft(left) {
+    if (!hintButton || typeof left !== "number") return;
+    hintButton.dataset.hintsLeft = String(left);
+    document.getElementById("chat-hints-left").textContent = String(left);
+    document.querySelectorAll("[data-hints-left-text]").forEach(function (el) { el.textContent = String(left); });
+    hintButton.disabled = left <= 0 || status !== "active";
+  }
+
+  function showHint(hint, number) {
+    if (!coach || !hint) return;
+    document.getElementById("chat-coach-text").textContent = hint.text;
+    document.getElementById("chat-coach-count").textContent = String(number);
+    coach.classList.remove("chat-coach-acted");
+    coach.hidden = false;
+  }
+
+  // Once the trainee has replied, the hint is about a moment that has passed: it fades, and
+  // the next page load leaves it out (the report keeps every hint).
+  function hintActedOn() {
+    if (coach && !coach.hidden) coach.classList.add("chat-coach-acted");
+  }
+
+  if (coach) {
+    document.getElementById("chat-coach-close").addEventListener("click", function () {
+      coach.hidden = true;
+      input.focus();
+    });
+  }
+
+  function onHint(frame) {
+    setHintsLeft(frame.hints_left);
+    showHint(frame.hint, frame.hints_used);
+    showAlert("");
+    panels.show("chat");
+  }
+
+  function requestHint() {
+    if (status !== "active") return;
+    if (!send({ type: "hint.request" })) showAlert("Not connected. The hint will be there once the chat reconnects; try again in a moment.");
+  }
+
+  if (hintButton) {
+    hintButton.addEventListener("click", function () {
+      if (hintDialog && typeof hintDialog.showModal === "function") {
+        hintDialog.returnValue = "";
+        hintDialog.showModal();
+      } else if (window.confirm("Get a hint? It takes part of the XP this session earns.")) {
+        requestHint();
+      }
+    });
+  }
+  if (hintDialog) {
+    hintDialog.addEventListener("close", function () {
+      if (hintDialog.returnValue === "confirm") requestHint();
+      input.focus();
     });
   }
 

@@ -58,6 +58,11 @@ def test_screenshots(showcase, size, browser, asgi_server, settings):
 
     open_new_attempt(page, asgi_server)
     say(page, GREETING)
+    page.get_by_role("button", name=re.compile("^Hint")).click()
+    page.get_by_role("dialog", name="Get a hint?").get_by_role(
+        "button", name=re.compile("^Show a hint")
+    ).click()
+    expect(page.locator("#chat-coach")).to_be_visible()
     chat_input(page).fill(QUESTION)
     chat_input(page).press("Enter")
     expect(page.locator(".chat-msg-streaming")).to_be_visible()

@@ -239,7 +239,7 @@ def test_evaluation_query_count_does_not_grow_with_history(
     for achievement in Achievement.objects.exclude(key="streak-7"):
         UserAchievement.objects.create(user=user, achievement=achievement)
     session = make_scored(user=user, score=50)
-    # savepoint, lock user, repeat check, ledger savepoint+insert+xp update+release,
+    # savepoint, lock user, repeat check, hints used, ledger savepoint+insert+xp update+release,
     # session xp_awarded, candidates, context sessions, starter scenarios, release
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         process_scored_session(session=session)

@@ -48,6 +48,32 @@ def test_the_snapshot_reward_wins_over_an_edited_scenario():
     assert xp_for_session(session=session) == 80
 
 
+@pytest.mark.parametrize(
+    ("score", "passed", "hints_used", "expected"),
+    [
+        (80, True, 0, 40),
+        (80, True, 1, 36),  # each hint takes 10% off
+        (80, True, 3, 28),
+        (80, True, 9, 28),  # never more than the 3 hints a session allows
+        (69, False, 1, 5),  # 4.5 rounds half up
+        (69, False, 3, 4),  # 3.5 → 4
+        (1, True, 3, 1),  # a pass keeps at least 1 XP
+    ],
+)
+def test_hints_cost_a_tenth_of_the_xp_each(score, passed, hints_used, expected):
+    assert xp_for_session(session=_unsaved(score, passed), hints_used=hints_used) == expected
+
+
+def test_a_scored_session_pays_for_its_hints(user, scenario):
+    from sessions_app.models import SessionHint
+
+    session = make_scored(user=user, scenario=scenario, score=90)
+    for seq in (2, 4):
+        SessionHint.objects.create(session=session, after_seq=seq, kind="ask", text="…")
+    assert process_scored_session(session=session)["xp_awarded"] == 36  # 45 less 20%
+    assert XPTransaction.objects.get(session=session).amount == 36
+
+
 def test_a_tiny_pass_still_earns_one_xp():
     assert xp_for_session(session=_unsaved(1, True, reward=20)) == 1
 

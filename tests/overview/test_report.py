@@ -340,3 +340,29 @@ def test_how_to_do_better_adds_to_the_tips_instead_of_repeating_them(client_user
     assert f"up to +{points} point" in better
     assert 'href="/scenarios/practice-ground/"' in better  # somewhere else to practise it
     assert 'href="/scenarios/router-reboot-loop/"' not in better
+
+
+# --- hints ------------------------------------------------------------------------------------
+
+
+def test_the_report_lists_the_hints_used_and_what_they_cost(client_user, user, scenario):
+    from sessions_app.models import SessionHint
+
+    session = attempt(user, scenario, days_ago=0, total=80, criteria=scores(80, 80, 80))
+    SessionHint.objects.create(
+        session=session, after_seq=1, replies=0, kind="greet", text="Greet <Dana> by name."
+    )
+    SessionHint.objects.create(
+        session=session, after_seq=5, replies=2, kind="ask", text="Ask about the light."
+    )
+    html = client_user.get(f"/sessions/{session.id}/").content.decode()
+    assert 'data-hints="2"' in html
+    assert "2 hints used · −20% XP" in html
+    assert "Before the first reply:</span> Greet &lt;Dana&gt; by name." in html
+    assert "After your reply 2:</span> Ask about the light." in html
+
+
+def test_a_report_without_hints_says_nothing_of_them(client_user, user, scenario):
+    session = attempt(user, scenario, days_ago=0, total=80, criteria=scores(80, 80, 80))
+    html = client_user.get(f"/sessions/{session.id}/").content.decode()
+    assert "data-hints" not in html

@@ -102,3 +102,12 @@ def test_bad_corrections_are_refused_and_change_nothing(trainer, scored):
     assert scored.score == 60
     assert not ScoreOverride.objects.exists()
     assert not SessionReview.objects.exists()
+
+
+def test_a_correction_keeps_charging_for_the_hints_taken(trainer, scored, user):
+    from sessions_app.models import SessionHint
+
+    SessionHint.objects.create(session=scored, after_seq=3, kind="ask", text="…")
+    review_save(reviewer=trainer, session_id=scored.pk, corrections={"empathy": Correction(90)})
+    scored.refresh_from_db()
+    assert scored.xp_awarded == 77  # a pass at 85 earns 85, less 10% for the hint (76.5 → 77)

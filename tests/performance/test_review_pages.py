@@ -78,3 +78,15 @@ def test_nobody_else_reaches_the_review_page(setup, user, other_user):
         assert client.post(f"/review/{session.pk}/", {"score_empathy": 100}).status_code == 404
     session.refresh_from_db()
     assert session.score == 60
+
+
+def test_the_review_page_lists_the_hints_the_trainee_took(setup):
+    from sessions_app.models import SessionHint
+
+    trainer, _team, session = setup
+    SessionHint.objects.create(
+        session=session, after_seq=3, replies=1, kind="ask", text="Ask <it>."
+    )
+    html = client_for(trainer).get(f"/review/{session.pk}/").content.decode()
+    assert "1 hint used during the chat" in html
+    assert "After reply 1:</span> Ask &lt;it&gt;." in html

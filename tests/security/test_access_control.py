@@ -28,7 +28,13 @@ from accounts.services import team_create, trainer_role_grant
 from config.asgi import application
 from config.routing import websocket_urlpatterns
 from performance.models import PerformanceMetric
-from sessions_app.models import Assignment, ChatMessage, SessionStatus, UserSession
+from sessions_app.models import (
+    Assignment,
+    ChatMessage,
+    SessionHint,
+    SessionStatus,
+    UserSession,
+)
 from sessions_app.services import message_post_agent, session_start
 from tests.factories import ScenarioFactory, UserFactory
 from tests.security.inventory import Route, UnfillableRoute, all_routes, concrete_url
@@ -144,6 +150,7 @@ OWNED = {
     "api/v1/sessions/<uuid:pk>/": "session detail with transcript and metrics",
     "api/v1/sessions/<uuid:pk>/messages/": "posting into the conversation",
     "api/v1/sessions/<uuid:pk>/complete/": "ending (and scoring) the session",
+    "api/v1/sessions/<uuid:pk>/hints/": "asking for a hint, and the hints given",
     "api/v1/sessions/<uuid:pk>/review/": "a trainer's review of a team member's scored session",
     "performance/sessions/<uuid:session_id>/export.pdf": "a scored session's report as PDF",
     "performance/sessions/<uuid:session_id>/export.csv": "a scored session's report as CSV",
@@ -242,6 +249,7 @@ def victims_data(world: World) -> dict:
             .order_by("session_id", "seq")
             .values_list("session_id", "seq", "role", "content")
         ),
+        "hints": list(SessionHint.objects.filter(session__user=victim).values_list("pk", "text")),
         "metrics": list(
             PerformanceMetric.objects.filter(user=victim).values_list("criterion", "score")
         ),
@@ -370,6 +378,7 @@ def test_a_second_trainee_reaches_only_their_own_data_and_changes_nothing(world)
         f"/api/v1/sessions/{world.active.pk}/",
         f"/api/v1/sessions/{world.active.pk}/messages/",
         f"/api/v1/sessions/{world.active.pk}/complete/",
+        f"/api/v1/sessions/{world.active.pk}/hints/",
         f"/api/v1/sessions/{world.active.pk}/review/",
         f"/performance/sessions/{world.active.pk}/export.pdf",
         f"/performance/sessions/{world.active.pk}/export.csv",

@@ -59,7 +59,7 @@ agent_frames = st.fixed_dictionaries(
 unknown_type_frames = st.fixed_dictionaries(
     {"type": st.one_of(st.text(max_size=30), wrong_types, st.just("x" * 50_000))},
     optional={"content": json_values},
-).filter(lambda f: f["type"] not in ("agent.message", "session.end", "ping"))
+).filter(lambda f: f["type"] not in ("agent.message", "session.end", "ping", "hint.request"))
 
 # What goes on the wire: ("text", str) or ("bytes", bytes).
 frames = st.one_of(

@@ -490,3 +490,43 @@ async def test_a_flood_beyond_the_inbox_is_refused_not_queued(chat, trainee_cook
     messages = await settled(chat.pk, 2 + INBOX_LIMIT + 1)
     kept = [role for _, role, _ in messages if role == "agent"]
     assert sent - INBOX_LIMIT - 2 <= sent - len(kept) <= sent - INBOX_LIMIT
+
+
+# --- hints -----------------------------------------------------------------------------------
+
+
+async def test_a_hint_goes_to_every_tab_and_comes_back_with_the_history(chat, trainee_cookie):
+    first, history = await opened(chat, trainee_cookie)
+    assert (history["hints"], history["hints_left"]) == ([], 3)
+    second, _ = await opened(chat, trainee_cookie)
+    await first.send_json_to({"type": "hint.request"})
+    frame = await first.receive_json_from(timeout=5)
+    assert frame["type"] == "hint"
+    assert (frame["hints_used"], frame["hints_left"], frame["xp_cost_percent"]) == (1, 2, 10)
+    assert frame["hint"]["kind"] == "greet"
+    assert "Dana" in frame["hint"]["text"]
+    assert (await second.receive_json_from(timeout=5)) == frame
+
+    # Asked again with nothing said since: the same hint, to the asker only, and no charge.
+    await first.send_json_to({"type": "hint.request"})
+    assert (await first.receive_json_from(timeout=5)) == frame
+    assert await second.receive_nothing(timeout=0.3)
+    await first.disconnect()
+    await second.disconnect()
+
+    third, history = await opened(chat, trainee_cookie)
+    assert history["hints"] == [frame["hint"]]
+    assert history["hints_left"] == 2
+    await third.disconnect()
+
+
+async def test_a_hint_on_an_ended_session_is_a_clear_error(chat, trainee_cookie):
+    communicator, _ = await opened(chat, trainee_cookie)
+    await communicator.send_json_to({"type": "session.end"})
+    await frames_until(communicator, "session.status")
+    await drain(communicator)
+    await communicator.send_json_to({"type": "hint.request"})
+    error = await communicator.receive_json_from(timeout=5)
+    assert (error["type"], error["code"]) == ("error", "session_not_active")
+    assert not await database_sync_to_async(chat.hints.exists)()
+    await communicator.disconnect()
