@@ -145,6 +145,8 @@ class Reaction:
     stalled: bool = False
     #: the agent wrapped up ("anything else?") with the problem still there
     closing_early: bool = False
+    #: ... and asked whether there was anything else, rather than only saying goodbye
+    closing_asked: bool = False
     after_resolution: bool = False
     mood: str = "calm"
 
@@ -226,6 +228,7 @@ def advance(scenario: dict, state: CustomerState, readings: list[TurnReading]) -
     acted = progress or any(r.has(INSTRUCTION) for r in readings)
     reaction.stalled = not acted and (not questioned or closing)
     reaction.closing_early = closing and not progress
+    reaction.closing_asked = reaction.closing_early and questioned
     kind = any(r.has(EMPATHY) or r.has(APOLOGY) for r in readings) and not reaction.rude
 
     cost = 0.0

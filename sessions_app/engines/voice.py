@@ -19,6 +19,13 @@ from sessions_app.engines.customer import Reaction, persona_of, problem_sentence
 LINES_FILE = Path(__file__).with_name("lines.yaml")
 TONES = ("curt", "friendly", "anxious", "angry", "formal")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# An author's `unresolved` line that already asks for someone else needs no second goodbye
+# ("I'm escalating to our account director. I am ending this conversation and asking for a
+# supervisor."); one that only complains gets the tone's `leaving` line after it.
+_ASKS_FOR_SOMEONE_ELSE = re.compile(
+    r"\b(escalat\w*|manager|supervisor|director|someone else|somebody else|speak to|talk to)\b",
+    re.IGNORECASE,
+)
 
 
 @functools.cache
@@ -100,7 +107,13 @@ def compose(
         return str(resolution.get("confirm") or "").strip() or picker.pick("confirm")
     if reaction.outcome == "escalated":
         own = str(resolution.get("unresolved") or "").strip()
-        last = f"{own} {picker.pick('leaving')}" if own else picker.pick("unresolved")
+        if not own:
+            last = picker.pick("unresolved")
+        elif _ASKS_FOR_SOMEONE_ELSE.search(own):
+            last = own
+        else:
+            picker.avoid.update(sentences(own))  # not "Forget it. … Forget it. …"
+            last = f"{own} {picker.pick('leaving')}"
         return " ".join(part for part in (_feelings(reaction, picker), last) if part)
 
     parts = [_feelings(reaction, picker)]
@@ -111,9 +124,12 @@ def compose(
     if reaction.wrong_fix is not None:
         parts.append(picker.pick("doubt" if reaction.wrong_fix.told else "tried_failed"))
     if reaction.released:
+        answers = [answer.strip() for _key, answer in reaction.released]
         if not (reaction.rude or reaction.wrong_fix):
-            parts.append(picker.pick("lead"))
-        parts += [answer.strip() for _key, answer in reaction.released]
+            lead = picker.pick("lead")
+            if not _echoes(lead, answers[0]):
+                parts.append(lead)
+        parts += answers
     elif reaction.repeated:
         answer = reaction.repeated[0][1].strip()
         parts.append(picker.pick("already"))
@@ -127,7 +143,7 @@ def compose(
         else:
             parts.append(picker.pick("step"))
     elif reaction.closing_early:
-        parts.append(picker.pick("not_done"))
+        parts.append(picker.pick("not_done_answer" if reaction.closing_asked else "not_done"))
     elif reaction.unknown_question and not (reaction.wrong_fix or reaction.rude):
         parts.append(picker.pick("dont_know"))
     elif not (reaction.rude or reaction.keyword_list or reaction.injection or reaction.wrong_fix):
@@ -139,6 +155,16 @@ def compose(
     elif is_long_winded(persona) and reaction.stalled and seed % 2:
         parts.append(picker.pick("extra"))
     return " ".join(part for part in parts if part).strip() or picker.pick("push")
+
+
+def _stems(text: str) -> set[str]:
+    return {word[:5] for word in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def _echoes(lead: str, answer: str) -> bool:
+    """A lead-in that says what the answer's first words say again ("Let me check... I'm
+    checking …"): left out rather than heard twice."""
+    return bool(_stems(lead) & _stems(" ".join(answer.split()[:6])))
 
 
 def _feelings(reaction: Reaction, picker: Picker) -> str:

@@ -182,10 +182,11 @@ async def test_escalation_ends_the_session_and_starts_scoring(trainee, trainee_c
     communicator, _ = await opened(chat, trainee_cookie)
     await communicator.send_json_to(agent("Calm down. It is not my problem."))
     frames = await frames_until(communicator, "session.status")
-    # The scenario's own line, then the tone's: they are leaving.
+    # The scenario's own line, which asks for a manager already: said once, not followed by
+    # the tone's "get me someone else" as well.
     last_words = frames[-2]["message"]["content"]
-    assert "This isn't helping. I want to speak to a manager." in last_words
-    assert last_words.endswith("I'm done with this chat. Get me someone else.")
+    assert last_words.endswith("This isn't helping. I want to speak to a manager.")
+    assert "someone else" not in last_words
     assert frames[-1]["status"] in ("scoring", "scored")
     assert frames[-1]["outcome"] == "escalated"
 

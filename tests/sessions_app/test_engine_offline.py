@@ -1,6 +1,7 @@
 """The offline customer, driven by scenario documents only (no database, no network)."""
 
 import itertools
+import re
 import time
 from pathlib import Path
 
@@ -154,6 +155,24 @@ def test_an_escalation_line_that_only_complains_still_says_they_are_leaving():
     assert leaving in {line for pool in lines()["leaving"].values() for line in pool}
 
 
+@pytest.mark.parametrize(
+    "own",
+    [
+        "I'm getting nothing useful here. I'm escalating to our account director.",
+        "This isn't helping. I want to speak to a manager.",
+        "Can I talk to somebody else, please?",
+    ],
+)
+def test_an_escalation_line_that_already_asks_for_someone_else_is_not_said_twice(own):
+    scenario = router(personality={"patience": 1})
+    scenario["customer_persona"]["resolution"]["unresolved"] = own
+    conversation = Conversation(scenario)
+    reply = conversation.say("Calm down, this is not my problem.")
+    assert conversation.outcomes[-1] == OUTCOME_ESCALATED
+    assert reply.endswith(own)
+    assert not any(line in reply for pool in lines()["leaving"].values() for line in pool), reply
+
+
 def test_an_ignored_customer_eventually_escalates():
     conversation = Conversation(router(personality={"patience": 2}))
     for _ in range(12):
@@ -289,3 +308,75 @@ def test_a_session_stored_by_the_previous_engine_picks_up_where_it_was():
     assert state["turns"] == 2
     assert outcome is None
     assert "blinking orange" not in text  # asked again: it says so rather than repeating it
+
+
+# --- seams: lines that read as joined-up pieces rather than one person talking -----------------
+
+ESCALATION_ASKS = re.compile(
+    r"someone else|somebody else|manager|supervisor|director|escalat", re.IGNORECASE
+)
+WRAP_UPS = [
+    "Thanks, goodbye!",
+    "Have a great day.",
+    "Is there anything else I can help you with?",
+    "Anything else?",
+    "ok",
+    "Thanks for your patience.",
+]
+
+
+def _seams(agent: str, reply: str) -> list[str]:
+    found = []
+    said = sentences(reply)
+    if len(said) != len(set(said)):
+        found.append("a sentence said twice")
+    if reply.startswith(("Yes", "Indeed")) and "?" not in agent:
+        found.append("'Yes' to something that was not asked")
+    if sum(1 for sentence in said if ESCALATION_ASKS.search(sentence)) > 1:
+        found.append("asks for someone else twice")
+    leads = {line for pool in lines()["lead"].values() for line in pool if line}
+    if len(said) >= 2 and said[0] in leads and voice_echoes(said[0], said[1]):
+        found.append("a lead-in the answer repeats")
+    return found
+
+
+def voice_echoes(lead: str, answer: str) -> bool:
+    """Whether the answer's first words repeat a word of the lead-in (by its first 5 letters:
+    "check" in "Let me check..." and "I'm checking")."""
+
+    def stems(text):
+        return {word[:5] for word in re.findall(r"[a-z]{4,}", text.lower())}
+
+    return bool(stems(lead) & stems(" ".join(answer.split()[:6])))
+
+
+@pytest.mark.parametrize("path", sorted(LIBRARY.glob("*.yaml")), ids=lambda p: p.stem)
+def test_no_seams_in_what_the_customer_says_to_wrap_ups_and_questions(path):
+    import yaml
+
+    scenario = yaml.safe_load(path.read_text())
+    persona = scenario["customer_persona"]
+    questions = [
+        f"Could you tell me about the {fact['asked_by'][0]}?" for fact in persona.get("facts") or []
+    ]
+    problems = []
+    for first in WRAP_UPS:
+        conversation = Conversation(scenario)
+        for agent in [first, *questions, *WRAP_UPS]:
+            reply = conversation.say(agent)
+            problems += [f"{agent!r} -> {reply!r}: {seam}" for seam in _seams(agent, reply)]
+            if conversation.outcomes[-1]:
+                break
+    assert not problems, "\n".join(problems)
+
+
+def test_yes_answers_only_a_question_about_anything_else():
+    farewell = Conversation(router(personality={"patience": 5}))
+    farewell.say("Hi Dana, sorry about the trouble.")
+    reply = farewell.say("Thanks, goodbye!")
+    assert not reply.startswith("Yes")
+    assert reply in {line for pool in lines()["not_done"].values() for line in pool}
+    asked = Conversation(router(personality={"patience": 5}))
+    asked.say("Hi Dana, sorry about the trouble.")
+    reply = asked.say("Is there anything else I can help you with?")
+    assert reply in {line for pool in lines()["not_done_answer"].values() for line in pool}
