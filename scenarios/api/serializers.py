@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scenarios.models import Difficulty, Scenario
+from scenarios.selectors import category_label
 
 
 class ScenarioQuerySerializer(serializers.Serializer):
@@ -22,6 +23,9 @@ class ScenarioCatalogueSerializer(serializers.ModelSerializer):
 
     priority = serializers.SerializerMethodField()
     prerequisites = serializers.SerializerMethodField()
+    category_label = serializers.SerializerMethodField(
+        help_text="The category as pages show it ('saas-bug' reads 'SaaS bug')."
+    )
 
     class Meta:
         model = Scenario
@@ -32,6 +36,7 @@ class ScenarioCatalogueSerializer(serializers.ModelSerializer):
             "description",
             "difficulty",
             "category",
+            "category_label",
             "priority",
             "estimated_time",
             "xp_reward",
@@ -41,6 +46,9 @@ class ScenarioCatalogueSerializer(serializers.ModelSerializer):
 
     def get_priority(self, scenario) -> str | None:
         return (scenario.ticket_template or {}).get("priority")
+
+    def get_category_label(self, scenario) -> str:
+        return category_label(scenario.category)
 
     def get_prerequisites(self, scenario) -> list[str]:
         return [prerequisite.slug for prerequisite in scenario.prerequisites.all()]

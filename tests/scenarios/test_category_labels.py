@@ -108,3 +108,12 @@ def test_the_catalogue_search_finds_a_category_by_its_label(client_user):
     grid = html.split('aria-label="Scenarios"', 1)[1]
     assert "Blank dashboard" in grid
     assert "Something else" not in grid
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_label_beside_the_slug(api_client):
+    scenario = ScenarioFactory(slug="blank-dashboard", title="Blank dashboard")
+    scenario.ticket_template = {**scenario.ticket_template, "category": "saas-bug"}
+    scenario.save()
+    [row] = api_client.get("/api/v1/scenarios/").json()["data"]
+    assert (row["category"], row["category_label"]) == ("saas-bug", "SaaS bug")
