@@ -19,8 +19,9 @@ from django.utils import timezone
 from accounts.models import TeamMembership, TeamRole
 from core.errors import DomainError
 from core.live import notify_user
+from performance.evaluators.resolution import RESOLVED_FLOOR
 from performance.models import PerformanceMetric, ScoreOverride, SessionReview
-from performance.rubric import round_half_up
+from performance.rubric import CAP_WRONG_ADVICE, round_half_up
 from sessions_app.exceptions import SessionNotFound
 from sessions_app.models import SessionStatus, UserSession
 from sessions_app.signals import session_rescored
@@ -58,10 +59,24 @@ def session_get_for_reviewer(*, reviewer, session_id) -> UserSession:
     return session
 
 
-def total_of(metrics) -> int:
+def total_of(metrics, *, cap: int | None = None) -> int:
     """The session's total from its criteria, as the rubric computes it (weights are shares of
-    100)."""
-    return max(0, min(100, round_half_up(sum(m.score * m.weight for m in metrics) / 100)))
+    100), held at `cap` when the rubric capped it."""
+    total = max(0, min(100, round_half_up(sum(m.score * m.weight for m in metrics) / 100)))
+    return total if cap is None else min(total, cap)
+
+
+def cap_after_review(session, metrics: dict) -> int | None:
+    """The rubric's cap on the total (`rubric.TotalCap`), while it still holds: a trainer who
+    scores Resolution at `RESOLVED_FLOOR` or more has judged the advice sound, which lifts a
+    cap for advice that could not work."""
+    cap = (session.feedback or {}).get("total_cap") or {}
+    if not cap.get("limit"):
+        return None
+    resolution = metrics.get("resolution")
+    if cap.get("reason") == CAP_WRONG_ADVICE and resolution and resolution.score >= RESOLVED_FLOOR:
+        return None
+    return int(cap["limit"])
 
 
 def review_save(
@@ -97,7 +112,7 @@ def review_save(
                 metric.score = correction.score
             metric.review_comment = correction.comment
             metric.save(update_fields=["score", "machine_score", "review_comment"])
-        total = total_of(metrics.values())
+        total = total_of(metrics.values(), cap=cap_after_review(session, metrics))
         pass_score = session.snapshot.pass_score
         changed = total != session.score
         session.score, session.passed = total, total >= pass_score

@@ -12,14 +12,20 @@ import math
 from dataclasses import dataclass, field
 
 from performance.evaluators.base import CriterionResult, Evidence, Transcript
+from performance.evaluators.resolution import UNRESOLVED_CAP
 from performance.registry import BUILTIN_CRITERIA, evaluators
 from sessions_app.engines.customer import CustomerState
 from sessions_app.engines.voice import tone_of
 
 logger = logging.getLogger(__name__)
 
-RUBRIC_VERSION = 2
+RUBRIC_VERSION = 3
 DEFAULT_PASS_SCORE = 70
+#: The most a conversation can score that leaves the customer with advice that could not work,
+#: never put right: no more than an unresolved fix earns on the resolution criterion. Like a
+#: QA scorecard's critical error, kind words and good questions do not buy it back.
+WRONG_ADVICE_CAP = UNRESOLVED_CAP
+CAP_WRONG_ADVICE = "wrong_advice"
 #: Every criterion scored below this gets a coaching tip.
 COACHING_THRESHOLD = 80
 
@@ -37,6 +43,25 @@ class CriterionScore:
         return self.result.score
 
 
+@dataclass(frozen=True)
+class TotalCap:
+    """A rule that holds the total below what the criteria add up to."""
+
+    limit: int
+    reason: str
+    #: what the criteria add up to without the cap
+    uncapped: int
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "limit": self.limit,
+            "reason": self.reason,
+            "uncapped": self.uncapped,
+            "evidence": [item.as_dict() for item in self.evidence],
+        }
+
+
 @dataclass
 class RubricResult:
     criteria: list[CriterionScore]
@@ -45,6 +70,7 @@ class RubricResult:
     forbidden_hits: list[tuple[str, Evidence]] = field(default_factory=list)
     #: how the customer went through the conversation (mood per turn, peak, hostility)
     customer: dict = field(default_factory=dict)
+    cap: TotalCap | None = None
 
     @property
     def passed(self) -> bool:
@@ -69,6 +95,7 @@ class RubricResult:
             "tips": tips,
             "strengths": strengths,
             "customer": self.customer,
+            "total_cap": self.cap.as_dict() if self.cap else None,
         }
 
     @property
@@ -92,6 +119,11 @@ class RubricResult:
         else:
             opening = f"Not passed: {self.total}/100 against a pass mark of {self.pass_score}."
         parts = [opening]
+        if self.cap is not None:
+            parts.append(
+                f"Held at {self.cap.limit}: advice that could not work was never put right "
+                f"(the criteria add up to {self.cap.uncapped})."
+            )
         if ranked:
             best = ranked[0]
             parts.append(f"Strongest: {best.label} ({best.score}).")
@@ -149,6 +181,11 @@ def evaluate(transcript: Transcript) -> RubricResult:
         scores.append(CriterionScore(key, label, round(100 * weight / weight_sum, 2), result))
 
     total = round_half_up(sum(c.score * c.weight for c in scores) / 100) if scores else 0
+    cap = None
+    if transcript.wrong_fixes and not transcript.resolved and total > WRONG_ADVICE_CAP:
+        evidence = [message.evidence(item.quote) for message, item in transcript.wrong_fixes]
+        cap = TotalCap(WRONG_ADVICE_CAP, CAP_WRONG_ADVICE, total, evidence[:3])
+        total = WRONG_ADVICE_CAP
     assessment = transcript.scenario.get("assessment_criteria") or {}
     try:
         pass_score = int(assessment.get("pass_score", DEFAULT_PASS_SCORE))
@@ -160,6 +197,7 @@ def evaluate(transcript: Transcript) -> RubricResult:
         pass_score=pass_score,
         forbidden_hits=list(transcript.forbidden_hits),
         customer=customer_summary(transcript),
+        cap=cap,
     )
 
 

@@ -538,6 +538,10 @@ def _blame(text: str, sentences: list[Sentence]):
         for part in sentence.parts:
             lemmas = part.lemmas
             texts = [t.text.lower() for t in part.tokens]
+            if [lemma for lemma in lemmas if lemma.isalpha()] == ["whatever"]:
+                # A shrug on its own ("Whatever."), not "whatever time suits you".
+                yield _quote(text, part.tokens)
+                continue
             seen = set()
             for index, phrase in BLAME_PHRASES.matches(lemmas, texts):
                 if phrase in seen:

@@ -111,3 +111,31 @@ def test_a_correction_keeps_charging_for_the_hints_taken(trainer, scored, user):
     review_save(reviewer=trainer, session_id=scored.pk, corrections={"empathy": Correction(90)})
     scored.refresh_from_db()
     assert scored.xp_awarded == 77  # a pass at 85 earns 85, less 10% for the hint (76.5 → 77)
+
+
+def _capped(trainer, user):
+    team = team_create(trainer=trainer, name="Tier 2")
+    TeamMembership.objects.create(team=team, user=user)
+    session = UserSessionFactory(
+        user=user,
+        scenario=ScenarioFactory(xp_reward=100),
+        status=SessionStatus.SCORED,
+        score=40,
+        passed=False,
+        feedback={"total_cap": {"limit": 40, "reason": "wrong_advice", "uncapped": 60}},
+    )
+    for criterion, score in (("empathy", 100), ("resolution", 20)):
+        PerformanceMetric.objects.create(
+            session=session, user=user, criterion=criterion, score=score, weight=50.0
+        )
+    return session
+
+
+def test_the_cap_for_wrong_advice_holds_until_the_trainer_judges_the_fix_sound(trainer, user):
+    session = _capped(trainer, user)
+    review_save(reviewer=trainer, session_id=session.pk, corrections={"empathy": Correction(90)})
+    session.refresh_from_db()
+    assert session.score == 40  # 55 by the weights, still held at 40
+    review_save(reviewer=trainer, session_id=session.pk, corrections={"resolution": Correction(80)})
+    session.refresh_from_db()
+    assert session.score == 85  # the advice was sound after all: (90 + 80) / 2

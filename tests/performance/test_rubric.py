@@ -177,3 +177,42 @@ def test_prompt_injection_does_not_raise_the_score():
     clean = score(document, good)
     good_injected = score(document, [*good[:-1], ("agent", INJECTIONS[1]), good[-1]])
     assert good_injected.total <= clean.total
+
+
+POLITE_WRONG_FIX = [
+    ("customer", "My internet keeps cutting out every few minutes. Fix it."),
+    ("agent", "Hi Dana, I'm sorry your connection keeps dropping, that's frustrating. I'll help."),
+    ("customer", "Fine. So what do I do?"),
+    ("agent", "What colour is the light on the front of the router?"),
+    ("customer", "The light on the front is blinking orange."),
+    ("agent", "Thanks. Please hold the reset button on the back for 30 seconds."),
+    ("customer", "Did that. Still broken."),
+]
+
+
+def test_advice_that_could_not_work_never_put_right_holds_the_total_at_40():
+    result = score(scenario_document(), POLITE_WRONG_FIX, outcome="ended")
+    assert result.cap is not None
+    assert result.cap.uncapped > 40
+    assert result.total == 40
+    assert [e.quote for e in result.cap.evidence] == ["30 seconds"]
+    feedback = result.feedback()
+    assert feedback["total_cap"]["limit"] == 40
+    assert "Held at 40" in feedback["summary"]
+
+
+def test_wrong_advice_put_right_before_the_end_is_not_capped():
+    turns = [
+        *POLITE_WRONG_FIX,
+        ("agent", "My mistake: hold the reset button for 10 seconds, then wait two minutes."),
+        ("customer", "Oh, it's back up. Thanks!"),
+    ]
+    result = score(scenario_document(), turns)
+    assert result.cap is None
+    assert result.feedback()["total_cap"] is None
+
+
+def test_an_unresolved_conversation_without_wrong_advice_is_not_capped():
+    turns = POLITE_WRONG_FIX[:5]
+    result = score(scenario_document(), turns, outcome="ended")
+    assert result.cap is None

@@ -198,6 +198,25 @@ def test_reassurance_is_not_blame_and_blame_is_read():
     assert blamed.quotes(BLAME) == ("your own fault",)
 
 
+@pytest.mark.parametrize(
+    ("text", "blame"),
+    [
+        ("How many times did you try your password, and how long ago?", False),
+        ("Whatever time suits you, I'll be here.", False),
+        ("Whatever it is, we'll find it together.", False),
+        ("It's not your fault, it happens to everyone.", False),
+        ("How many times do I have to tell you to unplug it?", True),
+        ("How many times have I said this already?", True),
+        ("Whatever you say. Just restart it.", True),
+        ("Fine, whatever then.", True),
+        ("Whatever. Try it again.", True),
+        ("You must have broken it.", True),
+    ],
+)
+def test_blame_is_read_from_what_is_meant_not_from_a_phrase_in_it(text, blame):
+    assert read_message(ROUTER, text).has(BLAME) is blame
+
+
 def test_acts_are_read_with_their_words():
     reading = read_message(
         ROUTER,
