@@ -650,20 +650,28 @@
     });
   }
 
-  endButton.addEventListener("click", function () {
-    if (endDialog && typeof endDialog.showModal === "function") {
-      endDialog.returnValue = "";
-      endDialog.showModal();
-    } else if (window.confirm("End this session? It will be scored and you cannot send more messages.")) {
-      endSession();
-    }
-  });
-  if (endDialog) {
-    endDialog.addEventListener("close", function () {
-      if (endDialog.returnValue === "confirm") endSession();
-      else endButton.focus();
+  // A button that asks first: the dialog's "confirm" runs `onConfirm`; closing it any other
+  // way runs `onCancel`. Browsers without <dialog> get window.confirm.
+  function confirmFirst(button, dialog, question, onConfirm, onCancel) {
+    if (!button) return;
+    button.addEventListener("click", function () {
+      if (dialog && typeof dialog.showModal === "function") {
+        dialog.returnValue = "";
+        dialog.showModal();
+      } else if (window.confirm(question)) {
+        onConfirm();
+      }
     });
+    if (dialog) {
+      dialog.addEventListener("close", function () {
+        if (dialog.returnValue === "confirm") onConfirm();
+        else onCancel();
+      });
+    }
   }
+
+  confirmFirst(endButton, endDialog, "End this session? It will be scored and you cannot send more messages.",
+    endSession, function () { endButton.focus(); });
 
   // ---- hints -------------------------------------------------------------------------------
   // Opt-in and paid for: the dialog says what a hint costs before the trainee takes one.
@@ -705,25 +713,11 @@
 
   function requestHint() {
     if (status !== "active") return;
-    if (!send({ type: "hint.request" })) showAlert("Not connected. The hint will be there once the chat reconnects; try again in a moment.");
+    if (!send({ type: "hint.request" })) showAlert("Not connected: ask for the hint again once the chat has reconnected.");
   }
 
-  if (hintButton) {
-    hintButton.addEventListener("click", function () {
-      if (hintDialog && typeof hintDialog.showModal === "function") {
-        hintDialog.returnValue = "";
-        hintDialog.showModal();
-      } else if (window.confirm("Get a hint? It takes part of the XP this session earns.")) {
-        requestHint();
-      }
-    });
-  }
-  if (hintDialog) {
-    hintDialog.addEventListener("close", function () {
-      if (hintDialog.returnValue === "confirm") requestHint();
-      input.focus();
-    });
-  }
+  confirmFirst(hintButton, hintDialog, "Get a hint? It takes part of the XP this session earns.",
+    function () { requestHint(); input.focus(); }, function () { input.focus(); });
 
   // ---- focus -------------------------------------------------------------------------------
   // The reply box is where the trainee starts (not 14 Tab presses away, past End session).
