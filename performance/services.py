@@ -39,8 +39,9 @@ def transcript_for_session(*, session: UserSession, messages=None) -> Transcript
     )
 
 
-def session_score(*, session_id) -> UserSession | None:
-    """Score a session waiting in `scoring`; None when there is nothing to do.
+def session_score(*, session_id, with_judge: bool = True) -> UserSession | None:
+    """Score a session waiting in `scoring`; None when there is nothing to do. `with_judge`
+    False leaves out the optional model judge (generated demo data never calls a model).
 
     Idempotent and race-safe: the row is claimed with SELECT … FOR UPDATE filtered on the
     status, so a second run, a redelivered task or a concurrent worker finds it `scored` and
@@ -84,7 +85,7 @@ def session_score(*, session_id) -> UserSession | None:
         session_scored.send(sender=UserSession, session=session)
 
     # Outside the row lock: a slow model server must never hold up other workers.
-    coach = judge.review(transcript=transcript, result=result)
+    coach = judge.review(transcript=transcript, result=result) if with_judge else None
     if coach:
         session.feedback["coach"] = coach
         UserSession.objects.filter(pk=session.pk).update(feedback=session.feedback)

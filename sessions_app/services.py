@@ -67,8 +67,11 @@ logger = logging.getLogger(__name__)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> UserSession:
+def session_start(
+    *, user, scenario: Scenario, is_preview: bool = False, engine_name: str | None = None
+) -> UserSession:
     """Start an attempt. Staff previews skip the prerequisite lock and never count toward XP.
+    `engine_name` picks the customer engine instead of `settings.CUSTOMER_ENGINE`.
 
     The scenario document is snapshotted so that later edits do not change this attempt, and the
     customer's opening message (seq 1) is written by the engine in the same transaction, so a
@@ -83,7 +86,7 @@ def session_start(*, user, scenario: Scenario, is_preview: bool = False) -> User
                 missing=[s.slug for s in missing],
             )
     snapshot = scenario.to_document()
-    engine = get_engine()
+    engine = get_engine(engine_name)
     opening = engine.opening(scenario=snapshot)
     with transaction.atomic():
         _serialise_starts(user)

@@ -61,3 +61,21 @@ def test_outside_debug_it_refuses(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DJANGO_DEBUG"):
         call_command("create_demo_history")
+
+
+def test_with_a_model_configured_the_history_is_still_played_offline(settings):
+    """A first `make run` with OPENAI_API_KEY set must not spend 150 model calls on demo data
+    (nor wait for them: the model here is a port nobody listens on)."""
+    settings.OPENAI_API_KEY = "sk-test"
+    settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
+    settings.CUSTOMER_ENGINE = "openai"
+    settings.SCORING_JUDGE = True
+    settings.DEBUG = True
+    call_command("load_achievements", verbosity=0)
+    call_command("import_scenarios", *sorted(str(p) for p in LIBRARY.glob("*.yaml")), verbosity=0)
+    call_command("create_demo_accounts", verbosity=0)
+    call_command("create_demo_history", verbosity=0)
+    sessions = UserSession.objects.filter(user__email__endswith="@team.example.com")
+    assert sessions.count() == 24
+    assert set(sessions.values_list("engine", flat=True)) == {"offline"}
+    assert not any("coach" in (s.feedback or {}) for s in sessions)

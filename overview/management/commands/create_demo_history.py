@@ -61,7 +61,8 @@ def _agent_lines(scripts: dict, skill: float, rng: random.Random) -> list[str]:
 
 def _play(user: User, scenario: Scenario, lines: list[str]) -> UserSession | None:
     try:
-        session = session_start(user=user, scenario=scenario)
+        # Offline whatever the settings: demo data must not spend a model's tokens or time.
+        session = session_start(user=user, scenario=scenario, engine_name="offline")
     except ScenarioLocked:
         return None
     for content in lines:
@@ -71,7 +72,7 @@ def _play(user: User, scenario: Scenario, lines: list[str]) -> UserSession | Non
         if session.status != SessionStatus.ACTIVE:
             break
     session_end(session=session, by=user)
-    session_score(session_id=session.pk)
+    session_score(session_id=session.pk, with_judge=False)
     return session
 
 
