@@ -122,6 +122,8 @@ class SessionReport:
     criteria: list[CriterionResult]
     review: SessionReview | None
     transcript: list[TranscriptLine]
+    #: the hints the trainee asked for: (replies sent by then, what the hint said)
+    hints: tuple[tuple[int, str], ...] = ()
 
     @property
     def reviewer(self) -> str:
@@ -130,8 +132,8 @@ class SessionReport:
 
 
 def session_report(*, session: UserSession) -> SessionReport:
-    """What a session's exports hold, as the report shows it: three queries (criteria, review,
-    messages) whatever the transcript's length."""
+    """What a session's exports hold, as the report shows it: four queries (criteria, review,
+    messages, hints) whatever the transcript's length."""
     detail = session_review_detail(session=session)
     messages = list(
         ChatMessage.objects.filter(session=session)
@@ -171,6 +173,7 @@ def session_report(*, session: UserSession) -> SessionReport:
             TranscriptLine(m.seq, SPEAKERS.get(m.role, m.role), m.content, m.created_at)
             for m in messages
         ],
+        hints=tuple(session.hints.order_by("after_seq").values_list("replies", "text")),
     )
 
 
@@ -217,6 +220,11 @@ def _facts(report: SessionReport) -> list[tuple[str, object]]:
     ]
     if session.is_preview:
         facts.append(("Preview", "yes (no XP)"))
+    facts.append(("Hints used", len(report.hints)))
+    facts += [
+        (f"Hint {number} (after reply {replies})", text)
+        for number, (replies, text) in enumerate(report.hints, start=1)
+    ]
     facts.append(("Time zone", timezone.get_current_timezone_name()))
     return facts
 

@@ -353,3 +353,20 @@ def test_phone_reaches_ticket_and_knowledge_base_through_tabs_above_the_chat(
     expect(chat_tab).to_be_focused()
     expect(chat_input(page)).to_be_visible()
     context.close()
+
+
+def test_the_customer_reads_as_one_person_not_joined_up_lines(
+    trainee, active_session, password, page: Page, asgi_server
+):
+    """The seams the review found, checked where the trainee sees them: a goodbye before the
+    fix is not answered "Yes…", and no customer message says a sentence twice."""
+    log_in(page, asgi_server, trainee.email, password)
+    open_chat(page, asgi_server, active_session)
+    say(page, GREETING)
+    say(page, "Thanks for getting in touch, goodbye!")
+    farewell = customer_messages(page).last.locator(".chat-text").inner_text()
+    assert not farewell.startswith("Yes"), farewell
+    say(page, "Sorry, one more thing: is there anything else I can help you with?")
+    for text in customer_messages(page).locator(".chat-text").all_inner_texts():
+        said = [s for s in re.split(r"(?<=[.!?…])\s+", text) if s]
+        assert len(said) == len(set(said)), text

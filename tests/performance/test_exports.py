@@ -309,9 +309,9 @@ def test_a_long_transcript_costs_no_more_queries(
         ("agent" if i % 2 else "customer", f"Message number {i}. " * 8) for i in range(80)
     ]
     long = scored(make_session, user=user, scenario=router, turns=long_turns)
-    # The read itself: criteria, review, messages.
+    # The read itself: criteria, review, messages, hints.
     for target in (short, long):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             report = exports.session_report(session=target)
     assert len(report.transcript) == 80
 
@@ -542,3 +542,18 @@ def test_team_results_reads_in_two_queries_once_the_team_is_loaded(
     with django_assert_num_queries(2):
         results = exports.team_results(team=loaded, start=today, end=today)
     assert [row.trainee for row in results.rows] == [user.display_name]
+
+
+def test_both_files_list_the_hints_the_trainee_took(session, user):
+    from sessions_app.models import SessionHint
+
+    SessionHint.objects.create(
+        session=session, after_seq=3, replies=1, kind="ask", text="Ask about the light colour."
+    )
+    rows = csv_rows(client_for(user).get(csv_url(session)))
+    summary = dict(row for row in rows[1 : rows.index([])])
+    assert summary["Hints used"] == "1"
+    assert summary["Hint 1 (after reply 1)"] == "Ask about the light colour."
+    report = exports.session_report(session=session)
+    assert b"%PDF" in exports.session_pdf(report)[:8]
+    assert report.hints == ((1, "Ask about the light colour."),)
