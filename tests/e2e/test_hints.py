@@ -105,6 +105,7 @@ def test_a_hint_is_priced_before_it_is_taken_and_charged_in_the_report(
     # Once acted on, it fades, and the next load leaves it out (the report keeps it)
     say(page, QUESTION)
     expect(coach).to_have_class(re.compile("chat-coach-acted"))
+    assert not blocking(axe_violations(page)), describe(axe_violations(page))
     page.reload()
     wait_connected(page)
     expect(coach).to_be_hidden()
