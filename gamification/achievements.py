@@ -8,13 +8,14 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accounts.models import level_for_xp
 from gamification.selectors import Streak, streak_from_days, user_zone
 from scenarios.models import Difficulty, Scenario
-from sessions_app.models import SessionStatus, UserSession
+from sessions_app.models import SessionHint, SessionStatus, UserSession
 
 HOSTILE_PATIENCE = (1, 2)
 
@@ -36,6 +37,8 @@ class SessionFacts:
     practised_at: dt.datetime
     #: the customer was hostile (an angry persona, or pushed to frustration) at some point
     hostile: bool = False
+    #: the trainee took a hint during it (`sessions_app.hints`)
+    aided: bool = False
 
     @property
     def duration(self) -> dt.timedelta | None:
@@ -90,6 +93,7 @@ def build_context(*, user, current_session=None, now: dt.datetime | None = None)
             snap_estimated=KT("scenario_snapshot__estimated_time"),
             snap_patience=KT("scenario_snapshot__customer_persona__personality__patience"),
             hostile=KT("feedback__customer__hostile"),
+            aided=Exists(SessionHint.objects.filter(session=OuterRef("pk"))),
         )
         .values(
             "id",
@@ -104,6 +108,7 @@ def build_context(*, user, current_session=None, now: dt.datetime | None = None)
             "snap_estimated",
             "snap_patience",
             "hostile",
+            "aided",
             "scenario__difficulty",
             "scenario__estimated_time",
         )
@@ -119,6 +124,7 @@ def build_context(*, user, current_session=None, now: dt.datetime | None = None)
             estimated_minutes=_as_int(row["snap_estimated"]) or row["scenario__estimated_time"],
             patience=_as_int(row["snap_patience"]),
             hostile=str(row["hostile"]).lower() in ("true", "1"),
+            aided=bool(row["aided"]),
             started_at=row["started_at"],
             ended_at=row["ended_at"],
             practised_at=row["scored_at"] or row["ended_at"] or row["started_at"],
@@ -178,7 +184,7 @@ def five_passes(ctx: AchievementContext) -> bool:
 
 @rule("perfect_score")
 def perfect_score(ctx: AchievementContext) -> bool:
-    return any(s.score == 100 for s in ctx.sessions)
+    return any(s.score == 100 and not s.aided for s in ctx.sessions)
 
 
 @rule("streak_3")

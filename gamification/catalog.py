@@ -26,7 +26,7 @@ DEFAULT_ACHIEVEMENTS: list[dict] = [
         "key": "perfect-score",
         "rule": "perfect_score",
         "name": "Flawless",
-        "description": "Score 100 in a session.",
+        "description": "Score 100 in a session without a hint.",
         "icon": "💯",
         "bonus_xp": 50,
     },

@@ -61,6 +61,17 @@ def test_first_pass_waits_for_a_pass(user):
     assert "first-pass" not in play(user, score=90)
 
 
+def test_a_perfect_score_with_a_hint_is_not_flawless(user):
+    from sessions_app.models import SessionHint
+
+    aided = make_scored(user=user, score=100)
+    SessionHint.objects.create(session=aided, after_seq=2, kind="ask", text="…")
+    assert "perfect-score" not in {
+        a["key"] for a in process_scored_session(session=aided)["achievements"]
+    }
+    assert "perfect-score" in play(user, score=100)
+
+
 def test_perfect_score_needs_exactly_100(user):
     assert "perfect-score" not in play(user, score=99)
     assert "perfect-score" in play(user, score=100)
@@ -243,3 +254,22 @@ def test_evaluation_query_count_does_not_grow_with_history(
     # session xp_awarded, candidates, context sessions, starter scenarios, release
     with django_assert_num_queries(13):
         process_scored_session(session=session)
+
+
+def test_existing_flawless_rows_say_a_hint_rules_it_out_unless_an_author_reworded_them():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("gamification.migrations.0006_flawless_without_hints")
+    flawless = Achievement.objects.get(key="perfect-score")
+    flawless.description = migration.OLD
+    flawless.save()
+    migration.forwards(apps, None)
+    flawless.refresh_from_db()
+    assert flawless.description == migration.NEW
+    flawless.description = "Our own words."
+    flawless.save()
+    migration.forwards(apps, None)
+    flawless.refresh_from_db()
+    assert flawless.description == "Our own words."
