@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 from fontTools.ttLib import TTFont
@@ -42,7 +43,7 @@ from performance.models import PerformanceMetric, SessionReview
 from performance.review import session_get_for_reviewer, session_review_detail
 from performance.selectors import criterion_label
 from sessions_app.exceptions import SessionNotFound
-from sessions_app.models import ChatMessage, SessionStatus, UserSession
+from sessions_app.models import ChatMessage, SessionHint, SessionStatus, UserSession
 from sessions_app.selectors import session_get_for_user
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -474,6 +475,7 @@ class ResultRow:
     passed: bool | None
     reviewed: bool
     criteria: dict[str, int]
+    hints: int = 0
 
 
 @dataclass(frozen=True)
@@ -507,6 +509,15 @@ def team_results(*, team, start: date, end: date) -> TeamResults:
             reviewed=Exists(SessionReview.objects.filter(session=OuterRef("pk"))),
             review_machine_score=F("review__machine_score"),
             scenario_title=F("scenario__title"),
+            hints_used=Coalesce(
+                Subquery(
+                    SessionHint.objects.filter(session=OuterRef("pk"))
+                    .values("session")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            ),
         )
         .order_by("started_at", "pk")
         .values(
@@ -519,6 +530,7 @@ def team_results(*, team, start: date, end: date) -> TeamResults:
             "passed",
             "reviewed",
             "review_machine_score",
+            "hints_used",
         )
     )
     rows = []
@@ -540,6 +552,7 @@ def team_results(*, team, start: date, end: date) -> TeamResults:
                 passed=found_row["passed"],
                 reviewed=found_row["reviewed"],
                 criteria=scores.get(found_row["pk"], {}),
+                hints=found_row["hints_used"],
             )
         )
     keys = sorted({key for row in rows for key in row.criteria})
@@ -570,6 +583,7 @@ def team_results_csv(results: TeamResults) -> str:
         "Machine score",
         "Passed",
         "Reviewed",
+        "Hints",
         *(label for _key, label in results.criteria),
     ]
     rows = [header]
@@ -585,6 +599,7 @@ def team_results_csv(results: TeamResults) -> str:
             row.machine_score,
             row.passed,
             row.reviewed,
+            row.hints,
             *(row.criteria.get(key) for key, _label in results.criteria),
         ]
         for row in results.rows

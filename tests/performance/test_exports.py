@@ -18,7 +18,7 @@ from accounts.selectors import team_get_for_trainer
 from accounts.services import team_create, trainer_role_grant
 from performance import exports
 from performance.models import PerformanceMetric, SessionReview
-from sessions_app.models import ChatMessage, SessionStatus
+from sessions_app.models import ChatMessage, SessionHint, SessionStatus
 from tests.factories import ScenarioFactory, UserFactory, UserSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -380,6 +380,8 @@ def test_the_team_csv_holds_the_members_scored_sessions_in_the_range(trainer, te
         user, other_scenario, at(last, 23), criteria=[("resolution", 40)], score=65, passed=False
     )
     SessionReview.objects.create(session=reviewed, reviewer=trainer, machine_score=55)
+    for seq in (2, 4):
+        SessionHint.objects.create(session=reviewed, after_seq=seq, kind="ask", text="…")
     scored_at(user, router, at(first - timedelta(days=1), 23))  # the day before
     scored_at(user, router, at(last + timedelta(days=1), 0))  # the day after
     scored_at(user, router, at(first), is_preview=True)
@@ -411,6 +413,7 @@ def test_the_team_csv_holds_the_members_scored_sessions_in_the_range(trainer, te
         "Machine score",
         "Passed",
         "Reviewed",
+        "Hints",
         "Empathy",
         "Greeting",
         "Resolution",
@@ -428,6 +431,7 @@ def test_the_team_csv_holds_the_members_scored_sessions_in_the_range(trainer, te
         "Machine score": "75",
         "Passed": "yes",
         "Reviewed": "no",
+        "Hints": "0",
         "Empathy": "80",
         "Greeting": "90",
         "Resolution": "",
@@ -436,6 +440,7 @@ def test_the_team_csv_holds_the_members_scored_sessions_in_the_range(trainer, te
     assert (found[1]["Score"], found[1]["Machine score"]) == ("65", "55")
     assert (found[1]["Passed"], found[1]["Reviewed"]) == ("no", "yes")
     assert (found[1]["Empathy"], found[1]["Resolution"]) == ("", "40")
+    assert found[1]["Hints"] == "2"
 
 
 def test_the_range_is_whole_days_in_the_trainers_time_zone(trainer, team, user, router):
