@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from performance.evaluators.base import CriterionResult, Evidence, Transcript
 from performance.evaluators.resolution import UNRESOLVED_CAP
 from performance.registry import BUILTIN_CRITERIA, evaluators
+from scenarios.reading.turn import WRONG_NUMBER
 from sessions_app.engines.customer import CustomerState
 from sessions_app.engines.voice import tone_of
 
@@ -21,9 +22,12 @@ logger = logging.getLogger(__name__)
 
 RUBRIC_VERSION = 3
 DEFAULT_PASS_SCORE = 70
-#: The most a conversation can score that leaves the customer with advice that could not work,
-#: never put right: no more than an unresolved fix earns on the resolution criterion. Like a
-#: QA scorecard's critical error, kind words and good questions do not buy it back.
+#: The most a conversation can score that leaves the customer with a knowledge-base fix told
+#: with the wrong figures, never put right: no more than an unresolved fix earns on the
+#: resolution criterion. Like a QA scorecard's critical error, kind words and good questions
+#: do not buy it back. Only wrong figures trigger it (15 of 15 such flags right on the
+#: validity corpus); advice the knowledge base merely does not mention is flagged less surely
+#: (27 of 35) and costs points on Resolution and Professionalism instead.
 WRONG_ADVICE_CAP = UNRESOLVED_CAP
 CAP_WRONG_ADVICE = "wrong_advice"
 #: Every criterion scored below this gets a coaching tip.
@@ -121,8 +125,8 @@ class RubricResult:
         parts = [opening]
         if self.cap is not None:
             parts.append(
-                f"Held at {self.cap.limit}: advice that could not work was never put right "
-                f"(the criteria add up to {self.cap.uncapped})."
+                f"Held at {self.cap.limit}: a fix was given with the wrong figures and never "
+                f"put right (the criteria add up to {self.cap.uncapped})."
             )
         if ranked:
             best = ranked[0]
@@ -182,8 +186,11 @@ def evaluate(transcript: Transcript) -> RubricResult:
 
     total = round_half_up(sum(c.score * c.weight for c in scores) / 100) if scores else 0
     cap = None
-    if transcript.wrong_fixes and not transcript.resolved and total > WRONG_ADVICE_CAP:
-        evidence = [message.evidence(item.quote) for message, item in transcript.wrong_fixes]
+    wrong_figures = [
+        (message, item) for message, item in transcript.wrong_fixes if item.reason == WRONG_NUMBER
+    ]
+    if wrong_figures and not transcript.resolved and total > WRONG_ADVICE_CAP:
+        evidence = [message.evidence(item.quote) for message, item in wrong_figures]
         cap = TotalCap(WRONG_ADVICE_CAP, CAP_WRONG_ADVICE, total, evidence[:3])
         total = WRONG_ADVICE_CAP
     assessment = transcript.scenario.get("assessment_criteria") or {}

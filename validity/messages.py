@@ -39,6 +39,8 @@ class MessageReport:
     release_paraphrase: Counts = field(default_factory=Counts)
     fixes: Counts = field(default_factory=Counts)
     wrong_fix: Counts = field(default_factory=Counts)
+    #: flags for a fix told with the wrong figures alone: what the rubric's cap acts on
+    wrong_figures: Counts = field(default_factory=Counts)
     wrong_accepted: int = 0
     forbidden: Counts = field(default_factory=Counts)
     keyword_list: Counts = field(default_factory=Counts)
@@ -71,6 +73,8 @@ def score_messages(items: list[LabelledMessage]) -> MessageReport:
         report.fixes.add(delivered, set(item.delivers))
         flagged = {"wrong"} if reading.wrong_fixes else set()
         report.wrong_fix.add(flagged, {"wrong"} if item.wrong_fix else set())
+        figures = {"wrong"} if any(w.reason == WRONG_NUMBER for w in reading.wrong_fixes) else set()
+        report.wrong_figures.add(figures, {"wrong"} if item.wrong_fix else set())
         if item.wrong_fix and delivered - set(item.delivers):
             report.wrong_accepted += 1
         said = {hit.phrase for hit in reading.forbidden}

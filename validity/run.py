@@ -46,6 +46,9 @@ TARGETS = (
     Target("fix_detection", "fix detection (recall of delivered fixes)", minimum=0.95),
     Target("fix_precision", "fix precision"),
     Target("wrong_fix_recall", "wrong fixes flagged"),
+    Target("wrong_fix_precision", "wrong-fix flags that are right"),
+    # The rubric holds the total at 40 on these alone (rubric.WRONG_ADVICE_CAP).
+    Target("wrong_figures_precision", "wrong-figure flags that are right", minimum=0.95),
     Target("wrong_accepted", "wrong fixes accepted as delivered", maximum=0),
     Target("forbidden_precision", "forbidden-phrase precision"),
     Target("forbidden_recall", "forbidden-phrase recall"),
@@ -83,6 +86,8 @@ def measure(split: str) -> tuple[dict[str, float], dict]:
         "fix_detection": message_report.fixes.recall,
         "fix_precision": message_report.fixes.precision,
         "wrong_fix_recall": message_report.wrong_fix.recall,
+        "wrong_fix_precision": message_report.wrong_fix.precision,
+        "wrong_figures_precision": message_report.wrong_figures.precision,
         "wrong_accepted": message_report.wrong_accepted,
         "forbidden_precision": message_report.forbidden.precision,
         "forbidden_recall": message_report.forbidden.recall,

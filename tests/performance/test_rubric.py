@@ -212,6 +212,20 @@ def test_wrong_advice_put_right_before_the_end_is_not_capped():
     assert result.feedback()["total_cap"] is None
 
 
+def test_advice_the_knowledge_base_does_not_mention_costs_points_but_is_not_capped():
+    """Flagged less surely than wrong figures (27 of 35 on the validity corpus), so it never
+    triggers a rule as heavy as the cap."""
+    turns = [
+        *POLITE_WRONG_FIX[:5],
+        ("agent", "Thanks. Please move the router to another room."),
+        ("customer", "Did that. Still broken."),
+    ]
+    result = score(scenario_document(), turns, outcome="ended")
+    resolution = next(c for c in result.criteria if c.key == "resolution")
+    assert "could not work" in resolution.result.rationale
+    assert result.cap is None
+
+
 def test_an_unresolved_conversation_without_wrong_advice_is_not_capped():
     turns = POLITE_WRONG_FIX[:5]
     result = score(scenario_document(), turns, outcome="ended")
