@@ -347,6 +347,8 @@ def _kind(
     if first == "let" and texts[1:2] == ["me"]:
         return TELLS  # "let me check": the agent's own action
     if _is_action(first):  # the bare verb: "hold", not "held" or "clicked"
+        if _names_a_thing(texts):
+            return TELLS  # "Reset emails can take a few minutes": the verb's word as a noun
         return INSTRUCTS
     if polite and first not in SUBJECTS and first not in WH_WORDS and first not in AUX_WORDS:
         return INSTRUCTS  # "please take a paperclip…": whatever the verb
@@ -355,8 +357,22 @@ def _kind(
         if rest and (rest[0] in ACTION_VERBS or lemmas[1] in ("should", "need", "must", "have")):
             return INSTRUCTS
     if first == "if" and texts[1:2] == ["you"] and len(lemmas) > 2 and lemmas[2] in ACTION_VERBS:
-        return INSTRUCTS
+        # "If you open a private window, does it load?" is a test to report back on, asked as
+        # a question; "If you restart it, it will work" is advice.
+        return SUGGESTS if question else INSTRUCTS
     return TELLS
+
+
+# Words after which a clause's first word is its subject, not an order: "reset emails can
+# take a few minutes", "update notes are on the blog".
+_SUBJECT_VERBS = word_set("subject_verbs")
+_OBJECT_STARTERS = word_set("object_starters")
+
+
+def _names_a_thing(texts: list[str]) -> bool:
+    if len(texts) > 1 and texts[1] in _SUBJECT_VERBS:
+        return True
+    return len(texts) > 2 and texts[1] not in _OBJECT_STARTERS and texts[2] in _SUBJECT_VERBS
 
 
 _REPORT_WORDS = frozenset(
@@ -958,6 +974,10 @@ def _unknown_advice(model: ScenarioModel, part: Part) -> bool:
     )
     if verb_index is not None and part.tokens[verb_index].lemma in NON_FIX_VERBS:
         return False
+    if verb_index is not None and part.tokens[verb_index].lemma == "hold":
+        following = [t.text.lower() for t in part.tokens[verb_index + 1 : verb_index + 2]]
+        if following == ["on"]:
+            return False  # "please hold on while I pull up your payments": a wait, not a fix
     content = [
         t
         for t in part.tokens

@@ -217,6 +217,30 @@ def test_blame_is_read_from_what_is_meant_not_from_a_phrase_in_it(text, blame):
     assert read_message(ROUTER, text).has(BLAME) is blame
 
 
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        # Questions and statements that only sound like instructions: nothing to try in vain.
+        ("Can you paste the exact message the router's page shows?", False),
+        ("If you move the router to another room, does it still drop?", False),
+        ("Reset codes are sent by text message.", False),
+        # The same words as advice the knowledge base does not support.
+        ("If you move the router to another room, it will stop dropping.", True),
+        ("Please move the router to another room.", True),
+        ("Replace the cable with a longer one.", True),
+    ],
+)
+def test_advice_the_knowledge_base_does_not_support_is_read_from_what_is_asked(text, advice):
+    wrong = read_message(ROUTER, text).wrong_fixes
+    assert bool(wrong) is advice, wrong
+
+
+def test_asking_the_customer_to_hold_on_is_a_wait_not_a_fix():
+    billing = library("double-charge-refund")
+    text = "Please hold on while I pull up the payments on your account."
+    assert not read_message(billing, text).wrong_fixes
+
+
 def test_acts_are_read_with_their_words():
     reading = read_message(
         ROUTER,
