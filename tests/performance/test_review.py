@@ -11,7 +11,7 @@ from gamification.services import process_scored_session
 from performance.models import PerformanceMetric, ScoreOverride, SessionReview
 from performance.review import Correction, ReviewInvalid, review_save
 from sessions_app.exceptions import SessionNotFound
-from sessions_app.models import SessionStatus
+from sessions_app.models import SessionStatus, UserSession
 from tests.factories import ScenarioFactory, UserFactory, UserSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,22 +24,28 @@ def trainer():
     return user
 
 
-@pytest.fixture
-def scored(trainer, user):
-    """A session scored 60 (not passed, pass mark 70) of a member of the trainer's team."""
-    team = team_create(trainer=trainer, name="Tier 1")
+def member_session(trainer, user, *, scores: dict[str, int], **fields):
+    """A scored session of a member of the trainer's team, each criterion weighing 50."""
+    team = team_create(trainer=trainer, name=f"Team {UserSession.objects.count() + 1}")
     TeamMembership.objects.create(team=team, user=user)
     session = UserSessionFactory(
         user=user,
         scenario=ScenarioFactory(xp_reward=100),
         status=SessionStatus.SCORED,
-        score=60,
         passed=False,
+        **fields,
     )
-    for criterion, score, weight in (("empathy", 40, 50.0), ("resolution", 80, 50.0)):
+    for criterion, score in scores.items():
         PerformanceMetric.objects.create(
-            session=session, user=user, criterion=criterion, score=score, weight=weight
+            session=session, user=user, criterion=criterion, score=score, weight=50.0
         )
+    return session
+
+
+@pytest.fixture
+def scored(trainer, user):
+    """A session scored 60 (not passed, pass mark 70) of a member of the trainer's team."""
+    session = member_session(trainer, user, scores={"empathy": 40, "resolution": 80}, score=60)
     process_scored_session(session=session)  # a fail earns 10 % of 100: 10 XP
     return session
 
@@ -114,21 +120,14 @@ def test_a_correction_keeps_charging_for_the_hints_taken(trainer, scored, user):
 
 
 def _capped(trainer, user):
-    team = team_create(trainer=trainer, name="Tier 2")
-    TeamMembership.objects.create(team=team, user=user)
-    session = UserSessionFactory(
-        user=user,
-        scenario=ScenarioFactory(xp_reward=100),
-        status=SessionStatus.SCORED,
+    cap = {"limit": 40, "reason": "wrong_advice", "uncapped": 60}
+    return member_session(
+        trainer,
+        user,
+        scores={"empathy": 100, "resolution": 20},
         score=40,
-        passed=False,
-        feedback={"total_cap": {"limit": 40, "reason": "wrong_advice", "uncapped": 60}},
+        feedback={"total_cap": cap},
     )
-    for criterion, score in (("empathy", 100), ("resolution", 20)):
-        PerformanceMetric.objects.create(
-            session=session, user=user, criterion=criterion, score=score, weight=50.0
-        )
-    return session
 
 
 def test_the_cap_for_wrong_advice_holds_until_the_trainer_judges_the_fix_sound(trainer, user):
