@@ -490,3 +490,24 @@ asyncio.run(main())
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Without httpx."
     assert len(fake_model.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hint_reads_the_same_customer_state_on_the_model_engine(openai_chat, fake_model):
+    """Both engines keep the customer's state in one shape, so a hint follows a conversation
+    with a model as it follows one with the offline customer."""
+    from sessions_app import hints
+    from sessions_app.services import customer_reply, message_post_agent, session_hint
+
+    fake_model.default = Stream(["Okay."], usage=USAGE)
+    assert session_hint(session=openai_chat).hint.kind == hints.KIND_GREET
+    for text in (
+        "Hi Dana, I'm sorry your connection keeps dropping. I'll help you fix it.",
+        "What colour is the light on the front of the router?",
+    ):
+        posted = message_post_agent(session=openai_chat, content=text)
+        customer_reply(session=openai_chat, reply_to=posted.message)
+    hint = session_hint(session=openai_chat).hint
+    assert hint.kind == hints.KIND_FIX
+    assert "Reset the HX-200" in hint.text
+    assert len(fake_model.requests) == 2
