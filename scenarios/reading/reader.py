@@ -847,7 +847,7 @@ def _fixes(model: ScenarioModel, text: str, sentences: list[Sentence]):
             phrase = entry.phrase(phrase_text)
             sentence = sentences[number]
             told = _told(sentence)
-            if told and not _addresses_customer(sentence):
+            if told and not _addresses_customer(sentence) and not matched:
                 continue  # background ("devices often stick to the 2.4 GHz band")
             if not phrase.words and not matched:
                 continue  # a bare number ("350") contradicts only a fix otherwise given
@@ -900,15 +900,22 @@ def _addresses_customer(sentence: Sentence) -> bool:
 
 def _about_entry(model: ScenarioModel, entry, sentence: Sentence) -> bool:
     """Whether a sentence is about this entry's fix in words of its own ("your account will
-    unlock after 30 minutes" is about the lockout entry, "wait a second" about nothing)."""
-    return any(
-        t.number is None
+    unlock after 30 minutes" is about the lockout entry, "wait a second" about nothing): a
+    word only the entry uses, or, told to the customer, two words of the entry's title that
+    the customer also uses ("your account stays locked for 60 minutes", under "Account
+    lockout"; not "I'll check your account in 5 minutes")."""
+    shared = [
+        t
+        for t in sentence.tokens
+        if t.number is None
         and t.lemma not in STOP_WORDS
         and t.lemma not in UNIT_WORDS
         and t.concepts & entry.vocabulary
-        and not t.concepts & model.customer_concepts
-        for t in sentence.tokens
-    )
+    ]
+    if any(not t.concepts & model.customer_concepts for t in shared):
+        return True
+    titled = {t.lemma for t in shared if t.concepts & entry.title_concepts}
+    return len(titled) >= 2 and _addresses_customer(sentence)
 
 
 def _told_words(sentence: Sentence) -> list[Token]:

@@ -63,6 +63,8 @@ class EntryModel:
 
     #: every concept of the entry's title, body and key phrases
     vocabulary: frozenset[str]
+    #: the concepts of its title alone: what the fix is about ("account", "lockout")
+    title_concepts: frozenset[str] = frozenset()
 
 
 # Compared and hashed by identity: models are cached per scenario version, and a message's
@@ -263,6 +265,7 @@ def compile_scenario(scenario: dict, *, key: str = "") -> ScenarioModel:
                 title=str(raw.get("title") or raw["id"]),
                 phrases=tuple(phrases),
                 vocabulary=vocabulary,
+                title_concepts=_concept_set(_text(raw.get("title"))),
             )
         )
 

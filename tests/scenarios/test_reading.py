@@ -241,6 +241,26 @@ def test_asking_the_customer_to_hold_on_is_a_wait_not_a_fix():
     assert not read_message(billing, text).wrong_fixes
 
 
+@pytest.mark.parametrize(
+    ("slug", "text", "wrong"),
+    [
+        # A figure of the fix, wrong, in words the customer also uses, or with no "you".
+        ("password-reset-lockout", "Your account stays locked for 60 minutes, so wait.", True),
+        ("customs-held-shipment", "The express upgrade costs 550 and takes two days.", True),
+        # The right figures, and figures about something else.
+        ("password-reset-lockout", "Your account stays locked for 15 minutes, then try.", False),
+        ("password-reset-lockout", "Give me a minute to look at your account.", False),
+        ("password-reset-lockout", "I'll check your account in 5 minutes.", False),
+        ("customs-held-shipment", "The express upgrade costs 350 and takes two days.", False),
+    ],
+)
+def test_a_wrong_figure_is_read_wherever_the_fix_is_talked_about(slug, text, wrong):
+    figures = [
+        w for w in read_message(library(slug), text).wrong_fixes if w.reason == "wrong_number"
+    ]
+    assert bool(figures) is wrong, figures
+
+
 def test_acts_are_read_with_their_words():
     reading = read_message(
         ROUTER,
