@@ -695,22 +695,24 @@ def session_hint(*, session: UserSession) -> HintGiven:
         if locked.status != SessionStatus.ACTIVE:
             raise SessionNotActive()
         given = list(locked.hints.order_by("after_seq"))
-        rows = list(locked.messages.order_by("seq").values_list("seq", "role", "content"))
-        last_seq = rows[-1][0] if rows else 0
-        if given and given[-1].after_seq == last_seq:
+        counts = _message_counts(locked.pk)
+        if given and given[-1].after_seq == counts.highest:
             return HintGiven(given[-1], False, len(given))
         if len(given) >= hints.LIMIT:
             raise HintLimitReached()
         scenario = locked.scenario_document
-        state = CustomerState.load(locked.engine_state)
-        if state is None:
-            state = state_after(
-                scenario, [Turn(role=role, content=text) for _s, role, text in rows]
-            )
-        replies = sum(1 for _seq, role, _text in rows if role == MessageRole.AGENT)
-        advice = hints.advise(scenario, state, agent_replies=replies)
+        # A state document an older version stored: the conversation replayed, as the engine
+        # would (the transcript is read only then).
+        state = CustomerState.load(locked.engine_state) or state_after(
+            scenario, _context_of(locked).transcript
+        )
+        advice = hints.advise(scenario, state, agent_replies=counts.turns)
         hint = SessionHint.objects.create(
-            session=locked, after_seq=last_seq, replies=replies, kind=advice.kind, text=advice.text
+            session=locked,
+            after_seq=counts.highest,
+            replies=counts.turns,
+            kind=advice.kind,
+            text=advice.text,
         )
     logger.info("Hint given", extra={"session_id": str(session.pk), "kind": advice.kind})
     return HintGiven(hint, True, len(given) + 1)
