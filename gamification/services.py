@@ -47,7 +47,7 @@ def xp_for_session(*, session, repeat: bool = False, hints_used: int = 0) -> int
     if repeat:
         amount = _percent_of(amount, REPEAT_SHARE_PERCENT)
     if hints_used and amount:
-        kept = 100 - hints.XP_COST_PERCENT * min(hints_used, hints.LIMIT)
+        kept = 100 - hints.xp_percent_lost(hints_used)
         amount = max(1 if session.passed else 0, _percent_of(amount, kept))
     return amount
 

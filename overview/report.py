@@ -362,7 +362,7 @@ def report_context(*, session: UserSession, user) -> dict:
     context.update(
         {
             "hints": given,
-            "hints_xp_percent": hints.XP_COST_PERCENT * min(len(given), hints.LIMIT),
+            "hints_xp_percent": hints.xp_percent_lost(len(given)),
             "review": SessionReview.objects.filter(session=session)
             .select_related("reviewer")
             .first(),

@@ -36,6 +36,11 @@ _CODE_LIKE = re.compile(r"^[a-z]{0,2}\d+$|^[a-z]$")
 _TIME_WORDS = {"when", "since", "started", "start"}
 
 
+def xp_percent_lost(used: int) -> int:
+    """The share of a session's XP that `used` hints take (at most `LIMIT` of them count)."""
+    return XP_COST_PERCENT * min(max(used, 0), LIMIT)
+
+
 @dataclass(frozen=True)
 class Advice:
     kind: str
