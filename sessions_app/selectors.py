@@ -153,3 +153,13 @@ def mood_history(session) -> list[dict]:
     if current and current != moods[-1]["mood"]:
         moods.append({"turn": state.get("turns", 0), "mood": current})
     return moods
+
+
+def hint_on_show(given: list, transcript: list):
+    """The chat's latest hint (of `given`, in order) while the trainee has not replied since;
+    once they have, it belongs to a moment that has passed (the report lists it)."""
+    if not given:
+        return None
+    last = given[-1]
+    replied = any(m.role == MessageRole.AGENT and m.seq > last.after_seq for m in transcript)
+    return None if replied else last

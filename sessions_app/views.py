@@ -13,23 +13,13 @@ from scenarios.exceptions import ScenarioNotFound
 from scenarios.selectors import scenario_get_active
 from sessions_app import hints
 from sessions_app.models import MessageRole
-from sessions_app.selectors import expected_replies, mood_history, persona_card
+from sessions_app.selectors import expected_replies, hint_on_show, mood_history, persona_card
 from sessions_app.services import session_start
 
 
 def _preference(user, name: str, default: bool) -> bool:
     value = (getattr(user, "preferences", None) or {}).get(name, default)
     return value if isinstance(value, bool) else default
-
-
-def _current(given, transcript):
-    """The latest hint while the trainee has not replied since; once they have, it belongs to a
-    moment that has passed (the report lists it)."""
-    if not given:
-        return None
-    last = given[-1]
-    replied = any(m.role == MessageRole.AGENT and m.seq > last.after_seq for m in transcript)
-    return None if replied else last
 
 
 def chat_page(request, session):
@@ -66,7 +56,7 @@ def chat_page(request, session):
             "enter_sends": _preference(request.user, "enter_sends", True),
             "show_mood": show_mood,
             "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
-            "last_hint": _current(given, transcript),
+            "last_hint": hint_on_show(given, transcript),
             "hints_used": len(given),
             "hints_left": max(0, hints.LIMIT - len(given)),
             "hints_limit": hints.LIMIT,
