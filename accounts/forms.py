@@ -8,6 +8,7 @@ from pathlib import Path
 from django import forms
 
 from accounts.models import User
+from accounts.services import PROFILE_FIELDS
 
 DEFAULT_TIMEZONE = User._meta.get_field("timezone").default
 
@@ -156,14 +157,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = [
-            "public_name",
-            "first_name",
-            "last_name",
-            "timezone",
-            "on_leaderboard",
-            "paced_replies",
-        ]
+        fields = list(PROFILE_FIELDS)
         help_texts = {
             "on_leaderboard": "Off: you are left out of the leaderboard other trainees see.",
             "paced_replies": "The customer pauses to read your message, then types at their "
