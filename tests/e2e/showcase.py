@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import session_with
 from tests.factories import UserFactory
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios" / "library"
@@ -25,21 +26,11 @@ RIVALS = [("Amara", "Lindqvist", 420), ("Kenji", "Moreau", 260), ("Priya", "Hadd
 
 
 def _played(user, scenario, messages) -> None:
-    from sessions_app.services import (
-        customer_reply,
-        message_post_agent,
-        session_end,
-        session_start,
-    )
+    from sessions_app.services import session_end
 
-    session = session_start(user=user, scenario=scenario)
-    for content in messages:
-        posted = message_post_agent(session=session, content=content)
-        customer_reply(session=session, reply_to=posted.message)
-        session.refresh_from_db()
-        if session.status != "active":
-            return
-    session_end(session=session, by=user)
+    session = session_with(user, scenario, messages)
+    if session.status == "active":
+        session_end(session=session, by=user)
 
 
 def build_showcase():

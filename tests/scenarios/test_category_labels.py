@@ -64,14 +64,20 @@ def test_the_filter_offers_labels_in_label_order_and_keeps_slugs_as_values():
     ]
 
 
+def in_category(category: str, **fields):
+    """A scenario whose ticket is filed under `category`."""
+    scenario = ScenarioFactory(**fields)
+    scenario.ticket_template = {**scenario.ticket_template, "category": category}
+    scenario.save()
+    return scenario
+
+
 @pytest.mark.django_db
 def test_cards_recommendation_filters_detail_and_chat_pages_show_the_label(client_user, user):
-    scenario = ScenarioFactory(slug="blank-dashboard", title="Blank dashboard")
-    scenario.ticket_template = {**scenario.ticket_template, "category": "saas-bug"}
-    scenario.save()
-    other = ScenarioFactory(slug="refund-twice", title="Refund twice", difficulty="intermediate")
-    other.ticket_template = {**other.ticket_template, "category": "billing-refunds"}
-    other.save()
+    scenario = in_category("saas-bug", slug="blank-dashboard", title="Blank dashboard")
+    in_category(
+        "billing-refunds", slug="refund-twice", title="Refund twice", difficulty="intermediate"
+    )
 
     listing = client_user.get(reverse("scenario-list")).content.decode()
     grid = listing.split('aria-label="Scenarios"', 1)[1]
@@ -100,9 +106,7 @@ def test_cards_recommendation_filters_detail_and_chat_pages_show_the_label(clien
 
 @pytest.mark.django_db
 def test_the_catalogue_search_finds_a_category_by_its_label(client_user):
-    scenario = ScenarioFactory(slug="blank-dashboard", title="Blank dashboard")
-    scenario.ticket_template = {**scenario.ticket_template, "category": "saas-bug"}
-    scenario.save()
+    in_category("saas-bug", slug="blank-dashboard", title="Blank dashboard")
     ScenarioFactory(slug="other-one", title="Something else")
     html = client_user.get(reverse("scenario-list"), {"q": "SaaS bug"}).content.decode()
     grid = html.split('aria-label="Scenarios"', 1)[1]
@@ -112,8 +116,6 @@ def test_the_catalogue_search_finds_a_category_by_its_label(client_user):
 
 @pytest.mark.django_db
 def test_the_api_gives_the_label_beside_the_slug(api_client):
-    scenario = ScenarioFactory(slug="blank-dashboard", title="Blank dashboard")
-    scenario.ticket_template = {**scenario.ticket_template, "category": "saas-bug"}
-    scenario.save()
+    in_category("saas-bug", slug="blank-dashboard", title="Blank dashboard")
     [row] = api_client.get("/api/v1/scenarios/").json()["data"]
     assert (row["category"], row["category_label"]) == ("saas-bug", "SaaS bug")
